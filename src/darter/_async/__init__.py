@@ -1,0 +1,1 @@
+"""I/O shells: they drive the sans-I/O machines over a backend's streams."""

@@ -1,0 +1,216 @@
+"""One HTTP/1.1 connection: moves bytes between a backend stream and the HTTP/1.1 machine.
+
+All HTTP decisions (framing, validation, keep-alive) are the machine's; this shell
+only writes what the machine produced, reads when it needs data, and tells the pool
+when the connection is free again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+from .._exceptions import WriteError
+from .._models._headers import Headers
+from .._models._request import Request
+from .._models._response import Response
+from .._protocol.http11 import NEED_DATA, RESPONSE_END, HTTP11Machine, ResponseHead
+from .._streams import AsyncByteStream, ByteStream
+from ..backends.base import AsyncNetworkStream
+
+__all__ = ["AsyncHTTP11Connection"]
+
+#: Bytes asked of the network per read.
+READ_SIZE = 64 * 1024
+
+Release = Callable[["AsyncHTTP11Connection", bool], Awaitable[None]]
+
+
+class AsyncHTTP11Connection:
+    """An HTTP/1.1 connection to one origin, serving one request at a time."""
+
+    __slots__ = ("_machine", "_release", "_stream", "idle_since", "origin", "requests_served")
+
+    def __init__(
+        self, origin: Hashable, stream: AsyncNetworkStream, release: Release, **limits: Any
+    ) -> None:
+        self.origin = origin
+        self.idle_since = 0.0
+        self.requests_served = 0
+        self._stream = stream
+        self._release = release
+        self._machine = HTTP11Machine(**limits)
+
+    @property
+    def http_version(self) -> str:
+        """The protocol this connection speaks."""
+        return "HTTP/1.1"
+
+    @property
+    def response_started(self) -> bool:
+        """Whether any byte of the current response has arrived."""
+        return self._machine.response_started
+
+    def is_dropped(self, thorough: bool) -> bool:
+        """Is this idle connection known to be unusable?
+
+        The check is free when the backend learns of EOF by itself; ``thorough``
+        allows a system call where it does not (worth it before a request that
+        could not be retried).
+        """
+        return self._stream.is_readable() if thorough else self._stream.peer_closed
+
+    async def handle_async_request(
+        self, request: Request, target: bytes, timeouts: dict[str, float | None]
+    ) -> Response:
+        """Send ``request`` and return the response once its head has arrived.
+
+        The body is read as the response is consumed; when it ends the connection is
+        handed back to the pool. Raises the transport errors of the backend and the
+        protocol errors of the machine; the caller closes the connection on error.
+        """
+        self.requests_served += 1
+        try:
+            await self._send_request(request, target, timeouts.get("write"))
+        except WriteError:
+            # The server may have answered early (e.g. 413) and closed: prefer its
+            # response to the write error when there is one.
+            if not self._machine.response_started:
+                await self._receive_some(timeouts.get("read"), raise_on_error=False)
+            if not self._machine.response_started:
+                raise
+        return await self._receive_response(timeouts.get("read"))
+
+    async def _send_request(self, request: Request, target: bytes, timeout: float | None) -> None:
+        machine = self._machine
+        head = machine.send_request(request.method.encode("ascii"), target, request.headers.raw)
+        body = request.stream
+        if type(body) is ByteStream:
+            # Head and body in one write: one system call, one TCP segment when small.
+            content = body._stream
+            framed = machine.send_body(content) if content else b""
+            await self._stream.write(head + framed + machine.end_request(), timeout)
+            return
+        await self._stream.write(head, timeout)
+        if not isinstance(body, AsyncByteStream):
+            raise RuntimeError("Attempted to send a sync request body with an AsyncClient.")
+        async for chunk in body:
+            if chunk:
+                await self._stream.write(machine.send_body(chunk), timeout)
+        tail = machine.end_request()
+        if tail:
+            await self._stream.write(tail, timeout)
+
+    async def _receive_some(self, timeout: float | None, raise_on_error: bool = True) -> None:
+        try:
+            data = await self._stream.read(READ_SIZE, timeout)
+        except Exception:
+            if raise_on_error:
+                raise
+            return
+        self._machine.receive_data(data)
+
+    async def _receive_response(self, timeout: float | None) -> Response:
+        machine = self._machine
+        event = machine.next_event()
+        while event is NEED_DATA:
+            await self._receive_some(timeout)
+            event = machine.next_event()
+        assert isinstance(event, ResponseHead)
+        head = event
+
+        # Whatever of the body already arrived with the head is taken now; if that is
+        # all of it, the connection goes back to the pool before the caller even reads.
+        chunks: list[bytes] = []
+        event = machine.next_event()
+        while isinstance(event, bytes):
+            chunks.append(event)
+            event = machine.next_event()
+        if event is RESPONSE_END:
+            await self._release(self, machine.is_reusable)
+            stream: AsyncByteStream = AsyncCompleteBody(chunks)
+        else:
+            stream = AsyncResponseStream(self, chunks, timeout)
+
+        return Response(
+            head.status_code,
+            headers=Headers._from_fields(head.headers),
+            stream=stream,
+            extensions={
+                "http_version": head.http_version,
+                "reason_phrase": head.reason,
+                "network_stream": self._stream,
+            },
+        )
+
+    async def _next_body_event(self, timeout: float | None) -> bytes | None:
+        """The next piece of body, or ``None`` at its end (the connection is then released)."""
+        machine = self._machine
+        event = machine.next_event()
+        while event is NEED_DATA:
+            await self._receive_some(timeout)
+            event = machine.next_event()
+        if event is RESPONSE_END:
+            await self._release(self, machine.is_reusable)
+            return None
+        assert isinstance(event, bytes)
+        return event
+
+    def prepare_for_reuse(self) -> bool:
+        """Reset the machine for the next request; False if the connection cannot be reused."""
+        if not self._machine.is_reusable:
+            return False
+        self._machine.start_next_cycle()
+        return True
+
+    async def aclose(self) -> None:
+        """Close the connection. Never raises."""
+        await self._stream.aclose()
+
+
+class AsyncCompleteBody(AsyncByteStream):
+    """A response body that arrived whole with its head; the connection is already free."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> Any:
+        for chunk in self._chunks:
+            yield chunk
+
+
+class AsyncResponseStream(AsyncByteStream):
+    """A response body still arriving on its connection.
+
+    Reading it to the end hands the connection back to the pool; closing it earlier
+    closes the connection, since the rest of the body would still be in the way.
+    """
+
+    __slots__ = ("_chunks", "_connection", "_done", "_timeout")
+
+    def __init__(
+        self, connection: AsyncHTTP11Connection, chunks: list[bytes], timeout: float | None
+    ) -> None:
+        self._connection = connection
+        self._chunks = chunks
+        self._timeout = timeout
+        self._done = False
+
+    async def __aiter__(self) -> Any:
+        for chunk in self._chunks:
+            yield chunk
+        self._chunks = []
+        connection = self._connection
+        while not self._done:
+            chunk = await connection._next_body_event(self._timeout)
+            if chunk is None:
+                self._done = True
+                return
+            yield chunk
+
+    async def aclose(self) -> None:
+        if not self._done:
+            self._done = True
+            await self._connection._release(self._connection, False)

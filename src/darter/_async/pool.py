@@ -1,0 +1,218 @@
+"""The connection pool shell: acts on the decisions of ``PoolState``.
+
+It opens connections (TCP, then TLS for https), waits for free ones, hands
+requests to them, takes them back when their responses end, and retries a request
+once on a fresh connection when a kept-alive one turns out to have been closed by
+the server (only when that is safe: see ``can_retry_request``).
+"""
+
+from __future__ import annotations
+
+import contextlib  # async-only
+import ssl
+# sync-only: import threading
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+from .._config import Limits
+from .._exceptions import (
+    LocalProtocolError,
+    NetworkError,
+    PoolTimeout,
+    RemoteProtocolError,
+    TimeoutException,
+)
+from .._models._request import Request
+from .._models._response import Response
+from .._protocol.pool import IDEMPOTENT_METHODS, PoolState, Waiter, can_retry_request
+from .._streams import ByteStream
+from .._types import SocketOption
+from ..backends.base import AsyncBackend, AsyncNetworkStream
+from .http11 import AsyncHTTP11Connection
+
+__all__ = ["AsyncConnectionPool"]
+
+#: Seconds before the first connect retry; doubled for each further one.
+RETRY_BACKOFF = 0.25
+
+_NO_TIMEOUTS: dict[str, float | None] = {}
+
+
+class AsyncConnectionPool:
+    """Connections to any number of origins, reused across requests."""
+
+    def __init__(
+        self,
+        *,
+        backend: Callable[[], AsyncBackend],
+        ssl_context: ssl.SSLContext | None,
+        limits: Limits,
+        uds: str | None = None,
+        local_address: str | None = None,
+        retries: int = 0,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> None:
+        self._get_backend = backend
+        self._ssl_context = ssl_context
+        self._uds = uds
+        self._local_address = local_address
+        self._retries = retries
+        self._socket_options = list(socket_options) if socket_options is not None else None
+        lock: Any = contextlib.nullcontext()  # async-only
+        # sync-only: lock = threading.Lock()
+        self._state: PoolState[AsyncHTTP11Connection] = PoolState(
+            max_connections=limits.max_connections,
+            max_idle_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            lock=lock,
+            create_event=lambda: self._get_backend().create_event(),
+        )
+
+    @property
+    def state(self) -> PoolState[AsyncHTTP11Connection]:
+        """The pool's bookkeeping (connection counts), for diagnostics and tests."""
+        return self._state
+
+    async def handle_async_request(self, request: Request) -> Response:
+        """Send ``request`` on a pooled connection; return the response once its head arrived.
+
+        Raises ``PoolTimeout`` when no connection frees up in time, and the
+        connect, read, write and protocol errors of the exchange.
+        """
+        url = request.url
+        origin = url._origin
+        timeouts: dict[str, float | None] = request.extensions.get("timeout") or _NO_TIMEOUTS
+        target = url.raw_path
+        try:
+            method = request.method.encode("ascii")
+        except UnicodeEncodeError:
+            raise LocalProtocolError(f"Invalid HTTP method {request.method!r}.") from None
+
+        fresh = False
+        while True:
+            connection = await self._acquire(origin, method, timeouts, fresh)
+            try:
+                return await connection.handle_async_request(request, target, timeouts)
+            except BaseException as exc:
+                await self._discard(connection)
+                if fresh or not self._may_retry(exc, method, connection, request):
+                    raise
+                fresh = True
+
+    @staticmethod
+    def _may_retry(
+        exc: BaseException, method: bytes, connection: AsyncHTTP11Connection, request: Request
+    ) -> bool:
+        if not isinstance(exc, (NetworkError, RemoteProtocolError)) or isinstance(
+            exc, TimeoutException
+        ):
+            return False
+        return type(request.stream) is ByteStream and can_retry_request(
+            method, connection.requests_served > 1, connection.response_started
+        )
+
+    async def _acquire(
+        self, origin: Hashable, method: bytes, timeouts: dict[str, float | None], fresh: bool
+    ) -> AsyncHTTP11Connection:
+        backend = self._get_backend()
+        state = self._state
+        thorough = method not in IDEMPOTENT_METHODS
+        while True:
+            found, to_close = state.checkout(origin, backend.clock())
+            if to_close:
+                await self._close_connections(to_close)
+            if isinstance(found, Waiter):
+                found = await self._wait(found, timeouts.get("pool"))
+            if found is None:
+                return await self._open(origin, timeouts.get("connect"))
+            if fresh or found.is_dropped(thorough):
+                # After a stale connection, its idle siblings are suspect too.
+                await self._discard(found)
+                continue
+            return found
+
+    async def _wait(
+        self, waiter: Waiter[AsyncHTTP11Connection], timeout: float | None
+    ) -> AsyncHTTP11Connection | None:
+        try:
+            served = await waiter.event.wait(timeout)
+        except BaseException:
+            await self._withdraw(waiter)
+            raise
+        if not served and not waiter.granted:
+            await self._withdraw(waiter)
+            if not waiter.granted:
+                raise PoolTimeout(
+                    f"No connection became free within the pool timeout ({timeout} s): "
+                    "raise Timeout(pool=...) or Limits(max_connections=...), or make sure "
+                    "responses are read or closed."
+                )
+        return waiter.connection
+
+    async def _withdraw(self, waiter: Waiter[AsyncHTTP11Connection]) -> None:
+        self._state.cancel_waiter(waiter)
+        if waiter.granted and waiter.connection is not None:
+            # Served just as we gave up: pass the connection on.
+            await self._release(waiter.connection, True)
+
+    async def _open(self, origin: Any, timeout: float | None) -> AsyncHTTP11Connection:
+        try:
+            stream = await self._connect(origin, timeout)
+        except BaseException:
+            self._state.release_slot()
+            raise
+        connection = AsyncHTTP11Connection(origin, stream, self._release)
+        self._state.add(connection)
+        return connection
+
+    async def _connect(self, origin: Any, timeout: float | None) -> AsyncNetworkStream:
+        scheme, host, port = origin
+        backend = self._get_backend()
+        delay = RETRY_BACKOFF
+        retries_left = self._retries
+        while True:
+            try:
+                if self._uds is not None:
+                    stream = await backend.connect_unix_socket(
+                        self._uds, timeout, self._socket_options
+                    )
+                else:
+                    stream = await backend.connect_tcp(
+                        host.decode("ascii"),
+                        port,
+                        timeout,
+                        self._local_address,
+                        self._socket_options,
+                    )
+                break
+            except (NetworkError, TimeoutException):
+                if retries_left <= 0:
+                    raise
+                retries_left -= 1
+                await backend.sleep(delay)
+                delay *= 2
+        if scheme == b"https":
+            assert self._ssl_context is not None
+            stream = await stream.start_tls(self._ssl_context, host.decode("ascii"), timeout)
+        return stream
+
+    async def _release(self, connection: AsyncHTTP11Connection, reusable: bool) -> None:
+        """Take a connection back after its response ended (or failed)."""
+        if reusable:
+            reusable = connection.prepare_for_reuse()
+        to_close = self._state.checkin(connection, reusable, self._get_backend().clock())
+        if to_close:
+            await self._close_connections(to_close)
+
+    async def _discard(self, connection: AsyncHTTP11Connection) -> None:
+        self._state.discard(connection)
+        await self._get_backend().run_shielded(connection.aclose)
+
+    async def _close_connections(self, connections: list[AsyncHTTP11Connection]) -> None:
+        backend = self._get_backend()
+        for connection in connections:
+            await backend.run_shielded(connection.aclose)
+
+    async def aclose(self) -> None:
+        """Close every connection, idle or in use."""
+        await self._close_connections(self._state.close_all())

@@ -1,0 +1,1 @@
+"""The data model: URLs, query parameters, headers, cookies, requests and responses."""

@@ -1,0 +1,1 @@
+"""Transports: the seam between a client and whatever answers its requests."""
