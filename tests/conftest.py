@@ -92,7 +92,6 @@ def netrc_file(tmp_path: Path) -> str:
     return str(path)
 
 
-
 @pytest.fixture(params=MODES)
 def mode(request: pytest.FixtureRequest) -> str:
     """The client under test: ``sync``, or the async client on one backend."""

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_snapshot_script():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("api_snapshot", ROOT / "scripts" / "api_snapshot.py")
+    spec = importlib.util.spec_from_file_location(
+        "api_snapshot", ROOT / "scripts" / "api_snapshot.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["api_snapshot"] = module
@@ -43,18 +45,77 @@ def test_public_api_matches_snapshot() -> None:
 
 
 #: The names httpx 0.28 exports: darter offers every one of them.
-HTTPX_NAMES = """
-ASGITransport AsyncBaseTransport AsyncByteStream AsyncClient AsyncHTTPTransport Auth
-BaseTransport BasicAuth ByteStream Client CloseError ConnectError ConnectTimeout
-CookieConflict Cookies DecodingError DigestAuth HTTPError HTTPStatusError HTTPTransport
-Headers InvalidURL Limits LocalProtocolError MockTransport NetRCAuth NetworkError
-PoolTimeout ProtocolError Proxy ProxyError QueryParams ReadError ReadTimeout
-RemoteProtocolError Request RequestError RequestNotRead Response ResponseNotRead
-StreamClosed StreamConsumed StreamError SyncByteStream Timeout TimeoutException
-TooManyRedirects TransportError URL USE_CLIENT_DEFAULT UnsupportedProtocol WSGITransport
-WriteError WriteTimeout __description__ __title__ __version__ codes create_ssl_context
-delete get head main options patch post put request stream
-""".split()
+HTTPX_NAMES = [
+    "ASGITransport",
+    "AsyncBaseTransport",
+    "AsyncByteStream",
+    "AsyncClient",
+    "AsyncHTTPTransport",
+    "Auth",
+    "BaseTransport",
+    "BasicAuth",
+    "ByteStream",
+    "Client",
+    "CloseError",
+    "ConnectError",
+    "ConnectTimeout",
+    "CookieConflict",
+    "Cookies",
+    "DecodingError",
+    "DigestAuth",
+    "HTTPError",
+    "HTTPStatusError",
+    "HTTPTransport",
+    "Headers",
+    "InvalidURL",
+    "Limits",
+    "LocalProtocolError",
+    "MockTransport",
+    "NetRCAuth",
+    "NetworkError",
+    "PoolTimeout",
+    "ProtocolError",
+    "Proxy",
+    "ProxyError",
+    "QueryParams",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "Request",
+    "RequestError",
+    "RequestNotRead",
+    "Response",
+    "ResponseNotRead",
+    "StreamClosed",
+    "StreamConsumed",
+    "StreamError",
+    "SyncByteStream",
+    "Timeout",
+    "TimeoutException",
+    "TooManyRedirects",
+    "TransportError",
+    "URL",
+    "USE_CLIENT_DEFAULT",
+    "UnsupportedProtocol",
+    "WSGITransport",
+    "WriteError",
+    "WriteTimeout",
+    "__description__",
+    "__title__",
+    "__version__",
+    "codes",
+    "create_ssl_context",
+    "delete",
+    "get",
+    "head",
+    "main",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
+    "stream",
+]
 
 
 def test_every_httpx_name_is_exported() -> None:

@@ -152,9 +152,7 @@ __all__ = [
 
 # Public names report the package they are used from, not the private module.
 for _name in __all__:
-    if not _name.startswith("__") and _name != "USE_CLIENT_DEFAULT":
-        try:
-            globals()[_name].__module__ = "darter"
-        except (AttributeError, TypeError):  # pragma: no cover - e.g. a click Command
-            pass
-del _name
+    _value = globals()[_name]
+    if isinstance(_value, type) or (callable(_value) and hasattr(_value, "__code__")):
+        _value.__module__ = "darter"
+del _name, _value

@@ -89,10 +89,11 @@ def stream(
     trust_env: bool = True,
 ) -> Iterator[Response]:
     """Send one request on a new client and yield the response before its body is read."""
-    with Client(
-        cookies=cookies, proxy=proxy, verify=verify, timeout=timeout, trust_env=trust_env
-    ) as client:
-        with client.stream(
+    with (
+        Client(
+            cookies=cookies, proxy=proxy, verify=verify, timeout=timeout, trust_env=trust_env
+        ) as client,
+        client.stream(
             method=method,
             url=url,
             content=content,
@@ -103,8 +104,9 @@ def stream(
             headers=headers,
             auth=auth,
             follow_redirects=follow_redirects,
-        ) as response:
-            yield response
+        ) as response,
+    ):
+        yield response
 
 
 def get(

@@ -135,4 +135,3 @@ class NetRCAuth(Auth):
         if credentials is not None and credentials[2]:
             request.headers["Authorization"] = basic_auth_header(credentials[0], credentials[2])
         yield request
-

@@ -119,7 +119,7 @@ class BaseClient(Generic[T]):
         self._base_url = _with_trailing_slash(URL(base_url))
         self._auth = build_auth(auth)
         self._params = QueryParams(params)
-        self.headers = headers  # type: ignore[assignment]  # the setter merges defaults
+        self.headers = headers  # the setter merges in the defaults
         self._cookies = Cookies(cookies)
         self._timeout = Timeout(timeout)
         self.follow_redirects = follow_redirects
@@ -280,7 +280,9 @@ class BaseClient(Generic[T]):
             return self._params.merge(params)
         return params
 
-    def _request_auth(self, request: Request, auth: AuthTypes | UseClientDefault | None) -> Auth | None:
+    def _request_auth(
+        self, request: Request, auth: AuthTypes | UseClientDefault | None
+    ) -> Auth | None:
         """The auth to use for ``request``: per-request, client's, or the URL's userinfo."""
         chosen = self._auth if isinstance(auth, UseClientDefault) else build_auth(auth)
         if chosen is not None:
@@ -293,7 +295,7 @@ class BaseClient(Generic[T]):
     # Mounts
 
     def _transport_for_url(self, url: URL, default: T) -> T:
-        """The transport serving ``url``: the most specific mount that matches, else ``default``."""
+        """The transport for ``url``: the most specific matching mount, else ``default``."""
         for pattern, transport in self._mounts.items():
             if pattern.matches(url):
                 return default if transport is None else transport
@@ -324,4 +326,3 @@ class BaseClient(Generic[T]):
         if mounts is not None:
             found.update({URLPattern(key): value for key, value in mounts.items()})
         self._mounts = dict(sorted(found.items(), key=lambda item: item[0].priority))
-

@@ -62,10 +62,10 @@ class Timeout:
         self,
         timeout: TimeoutTypes | UnsetType = UNSET,
         *,
-        connect: None | float | UnsetType = UNSET,
-        read: None | float | UnsetType = UNSET,
-        write: None | float | UnsetType = UNSET,
-        pool: None | float | UnsetType = UNSET,
+        connect: float | UnsetType | None = UNSET,
+        read: float | UnsetType | None = UNSET,
+        write: float | UnsetType | None = UNSET,
+        pool: float | UnsetType | None = UNSET,
     ) -> None:
         self.connect: float | None
         self.read: float | None
@@ -84,9 +84,7 @@ class Timeout:
             values = (*timeout, None, None, None, None)
             self.connect, self.read, self.write, self.pool = values[:4]
         else:
-            if timeout is UNSET and any(
-                value is UNSET for value in (connect, read, write, pool)
-            ):
+            if timeout is UNSET and any(value is UNSET for value in (connect, read, write, pool)):
                 raise ValueError(
                     "Timeout needs a default, as in Timeout(5.0, connect=10.0), or all "
                     "four of connect, read, write and pool set explicitly."
@@ -254,10 +252,13 @@ def _build_ssl_context(
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     elif verify is True:
-        context = ssl.create_default_context(**_default_ca_locations(trust_env))
+        cafile, capath = _default_ca_locations(trust_env)
+        context = ssl.create_default_context(cafile=cafile, capath=capath)
     elif isinstance(verify, str):
-        location = "capath" if os.path.isdir(verify) else "cafile"
-        context = ssl.create_default_context(**{location: verify})
+        if os.path.isdir(verify):
+            context = ssl.create_default_context(capath=verify)
+        else:
+            context = ssl.create_default_context(cafile=verify)
     else:
         raise TypeError(f"verify must be a bool, a path or an ssl.SSLContext, not {verify!r}")
 
@@ -273,17 +274,18 @@ def _build_ssl_context(
     return context
 
 
-def _default_ca_locations(trust_env: bool) -> dict[str, str]:
+def _default_ca_locations(trust_env: bool) -> tuple[str | None, str | None]:
+    """``(cafile, capath)``: the environment's CA bundle when trusted, else certifi's."""
     if trust_env:
         cert_file = os.environ.get("SSL_CERT_FILE")
         if cert_file and os.path.isfile(cert_file):
-            return {"cafile": cert_file}
+            return cert_file, None
         cert_dir = os.environ.get("SSL_CERT_DIR")
         if cert_dir and os.path.isdir(cert_dir):
-            return {"capath": cert_dir}
+            return None, cert_dir
     import certifi
 
-    return {"cafile": certifi.where()}
+    return certifi.where(), None
 
 
 def shared_ssl_context(

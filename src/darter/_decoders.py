@@ -302,9 +302,18 @@ class CodecDecoder(ContentDecoder):
     def finish(self, budget: _Budget) -> Iterator[bytes]:
         """The last decoded pieces, at the end of the body; raises ``DecodingError``.
 
-        Most formats hold nothing back: a stream cut short ends with what it gave.
+        A compressed stream cut short is an error, never a shorter body passed off as
+        complete. An empty body (HEAD, 204, 304) has nothing to check.
         """
+        if self._is_incomplete():
+            raise DecodingError(
+                f"Failed to decode the {self.encoding}-encoded response body: the data is "
+                "incomplete (the body ended inside the compressed stream)."
+            )
         return iter(())
+
+    def _is_incomplete(self) -> bool:
+        return False
 
     def _expand(self, data: bytes, budget: _Budget) -> Iterator[bytes]:
         raise NotImplementedError()
@@ -345,6 +354,7 @@ class GZipDecoder(CodecDecoder):
         self._between_members = False
         self._held = b""  # the first byte of what may be the next member
         self._ignoring = False
+        self._started = False
 
     def _expand(self, data: bytes, budget: _Budget) -> Iterator[bytes]:
         while data and not self._ignoring:
@@ -362,6 +372,10 @@ class GZipDecoder(CodecDecoder):
                 self._inflater = zlib.decompressobj(_GZIP_WBITS)
             data = yield from _inflate(self._inflater, data, budget)
             self._between_members = self._inflater.eof
+            self._started = True
+
+    def _is_incomplete(self) -> bool:
+        return self._started and not self._between_members and not self._ignoring
 
 
 def _has_zlib_header(data: bytes) -> bool:
@@ -396,6 +410,11 @@ class DeflateDecoder(CodecDecoder):
         if not self._inflater.eof:  # bytes after the end of the stream are ignored
             yield from _inflate(self._inflater, data, budget)
 
+    def _is_incomplete(self) -> bool:
+        if self._inflater is None:
+            return bool(self._head)
+        return not self._inflater.eof
+
 
 class BrotliDecoder(CodecDecoder):
     """The ``br`` coding (RFC 7932), with the brotli or brotlicffi library.
@@ -415,6 +434,7 @@ class BrotliDecoder(CodecDecoder):
             )
         self._decompressor = module.Decompressor()
         self._errors = (module.error,)
+        self._started = False
 
     @classmethod
     def is_available(cls) -> bool:
@@ -437,6 +457,10 @@ class BrotliDecoder(CodecDecoder):
                 if len(out) < step and decompressor.can_accept_more_data():
                     break
                 piece, consumed = b"", 0
+            self._started = True
+
+    def _is_incomplete(self) -> bool:
+        return self._started and not self._decompressor.is_finished()
 
 
 class ZStandardDecoder(CodecDecoder):

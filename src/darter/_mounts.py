@@ -138,8 +138,10 @@ def _no_proxy_pattern(entry: str) -> str:
     try:
         if "/" in bare:
             network = ipaddress.ip_network(bare, strict=False)
-            return f"all://{network.with_prefixlen}" if network.version == 4 else (
-                f"all://[{network.network_address}]/{network.prefixlen}"
+            return (
+                f"all://{network.with_prefixlen}"
+                if network.version == 4
+                else (f"all://[{network.network_address}]/{network.prefixlen}")
             )
         address = ipaddress.ip_address(bare)
     except ValueError:

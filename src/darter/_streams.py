@@ -30,8 +30,7 @@ class SyncByteStream:
     """A body that is read by iterating over it in a plain ``for`` loop."""
 
     def __iter__(self) -> Iterator[bytes]:
-        raise NotImplementedError("The '__iter__' method must be implemented.")  # pragma: no cover
-        yield b""  # pragma: no cover
+        raise NotImplementedError("The '__iter__' method must be implemented.")
 
     def close(self) -> None:
         """Release whatever backs the stream. Subclasses that hold resources override it."""
@@ -40,9 +39,8 @@ class SyncByteStream:
 class AsyncByteStream:
     """A body that is read by iterating over it in an ``async for`` loop."""
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        raise NotImplementedError("The '__aiter__' method must be implemented.")  # pragma: no cover
-        yield b""  # pragma: no cover
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError("The '__aiter__' method must be implemented.")
 
     async def aclose(self) -> None:
         """Release whatever backs the stream. Subclasses that hold resources override it."""
@@ -119,9 +117,8 @@ class UnattachedStream(AsyncByteStream, SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         raise StreamClosed()
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncIterator[bytes]:
         raise StreamClosed()
-        yield b""  # pragma: no cover
 
 
 def _as_bytes(chunk: Any) -> bytes:

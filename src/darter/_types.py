@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from http.cookiejar import CookieJar
-from typing import IO, TYPE_CHECKING, Any, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Optional, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._auth import Auth
@@ -16,15 +16,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._models._request import Request
     from ._models._urls import URL
 
-PrimitiveData = Optional[Union[str, int, float, bool]]
+PrimitiveData = Optional[str | int | float | bool]
 
 URLTypes = Union["URL", str]
 
 QueryParamTypes = Union[
     "QueryParams",
-    Mapping[str, Union[PrimitiveData, Sequence[PrimitiveData]]],
-    list[Tuple[str, PrimitiveData]],
-    Tuple[Tuple[str, PrimitiveData], ...],
+    Mapping[str, PrimitiveData | Sequence[PrimitiveData]],
+    list[tuple[str, PrimitiveData]],
+    tuple[tuple[str, PrimitiveData], ...],
     str,
     bytes,
 ]
@@ -33,23 +33,23 @@ HeaderTypes = Union[
     "Headers",
     Mapping[str, str],
     Mapping[bytes, bytes],
-    Sequence[Tuple[str, str]],
-    Sequence[Tuple[bytes, bytes]],
+    Sequence[tuple[str, str]],
+    Sequence[tuple[bytes, bytes]],
 ]
 
-CookieTypes = Union["Cookies", CookieJar, dict[str, str], list[Tuple[str, str]]]
+CookieTypes = Union["Cookies", CookieJar, dict[str, str], list[tuple[str, str]]]
 
 TimeoutTypes = Union[
-    Optional[float],
-    Tuple[Optional[float], Optional[float], Optional[float], Optional[float]],
+    float | None,
+    tuple[float | None, float | None, float | None, float | None],
     "Timeout",
 ]
 ProxyTypes = Union["URL", str, "Proxy"]
-CertTypes = Union[str, Tuple[str, str], Tuple[str, str, str]]
+CertTypes = Union[str, tuple[str, str], tuple[str, str, str]]
 VerifyTypes = Union[ssl.SSLContext, str, bool]
 
 AuthTypes = Union[
-    Tuple[Union[str, bytes], Union[str, bytes]],
+    tuple[str | bytes, str | bytes],
     Callable[["Request"], "Request"],
     "Auth",
 ]
@@ -65,20 +65,20 @@ FileTypes = Union[
     # file (or bytes)
     FileContent,
     # (filename, file (or bytes))
-    Tuple[Optional[str], FileContent],
+    tuple[str | None, FileContent],
     # (filename, file (or bytes), content_type)
-    Tuple[Optional[str], FileContent, Optional[str]],
+    tuple[str | None, FileContent, str | None],
     # (filename, file (or bytes), content_type, headers)
-    Tuple[Optional[str], FileContent, Optional[str], Mapping[str, str]],
+    tuple[str | None, FileContent, str | None, Mapping[str, str]],
 ]
-RequestFiles = Union[Mapping[str, FileTypes], Sequence[Tuple[str, FileTypes]]]
+RequestFiles = Union[Mapping[str, FileTypes], Sequence[tuple[str, FileTypes]]]
 
 RequestExtensions = Mapping[str, Any]
 
 SocketOption = Union[
-    Tuple[int, int, int],
-    Tuple[int, int, Union[bytes, bytearray]],
-    Tuple[int, int, None, int],
+    tuple[int, int, int],
+    tuple[int, int, bytes | bytearray],
+    tuple[int, int, None, int],
 ]
 
 EventHook = Callable[..., Any]

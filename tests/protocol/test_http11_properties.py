@@ -14,14 +14,11 @@ import string
 from dataclasses import dataclass, field
 
 import h11
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from darter._exceptions import RemoteProtocolError
 from darter._protocol.http11 import NEED_DATA, RESPONSE_END, HTTP11Machine, ResponseHead
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 # DARTER_PROPERTY_EXAMPLES=5000 for a deeper run.
 SETTINGS = settings(
@@ -168,8 +165,9 @@ def extensions(draw: st.DrawFn) -> bytes:
     return result
 
 
-def cut(data: bytes, draw: st.DrawFn) -> list[bytes]:
+def cut(data: bytes, source: st.DataObject) -> list[bytes]:
     """``data`` in pieces: 1-byte pieces, or cut at random points."""
+    draw = source.draw
     if draw(st.integers(0, 4)) == 0:
         return [data[i : i + 1] for i in range(len(data))]
     points = sorted(set(draw(st.lists(st.integers(0, len(data)), max_size=8))))
@@ -194,7 +192,7 @@ def read_darter(pieces: list[bytes], method: bytes, *, eof: bool) -> Result | No
     machine.send_request(method, b"/", [(b"Host", b"example.org")])
     machine.end_request()
     head: ResponseHead | None = None
-    body = []
+    body: list[bytes] = []
     budget = sum(map(len, pieces)) + 10  # every event but the head consumes a byte
     for piece in [*pieces, b""] if eof else pieces:
         machine.receive_data(piece)
@@ -260,7 +258,7 @@ def read_h11(pieces: list[bytes], method: bytes, *, eof: bool) -> Result | None:
 @SETTINGS
 @given(expected=responses(), data=st.data())
 def test_valid_responses_match_h11(expected: Expected, data: st.DataObject) -> None:
-    pieces = cut(expected.data, data.draw)
+    pieces = cut(expected.data, data)
     ours = read_darter(pieces, expected.method, eof=expected.close_delimited)
     theirs = read_h11(pieces, expected.method, eof=expected.close_delimited)
     assert ours is not None
@@ -302,7 +300,7 @@ def darter_on(pieces: list[bytes], method: bytes = b"GET") -> Result | None:
 @SETTINGS
 @given(junk=st.binary(max_size=300), data=st.data())
 def test_random_bytes_only_raise_remote_protocol_error(junk: bytes, data: st.DataObject) -> None:
-    darter_on(cut(junk, data.draw), data.draw(st.sampled_from([b"GET", b"HEAD", b"CONNECT"])))
+    darter_on(cut(junk, data), data.draw(st.sampled_from([b"GET", b"HEAD", b"CONNECT"])))
 
 
 @SETTINGS
@@ -319,7 +317,7 @@ def test_random_bytes_only_raise_remote_protocol_error(junk: bytes, data: st.Dat
     data=st.data(),
 )
 def test_junk_after_a_valid_prefix(prefix: bytes, junk: bytes, data: st.DataObject) -> None:
-    darter_on(cut(prefix + junk, data.draw))
+    darter_on(cut(prefix + junk, data))
 
 
 @st.composite
@@ -346,7 +344,7 @@ def test_mutated_responses(case: tuple[Expected, bytes], data: st.DataObject) ->
     """Mutations only ever raise RemoteProtocolError, and whatever darter accepts
     (being the stricter reader), h11 reads the same way."""
     expected, mutant = case
-    pieces = cut(mutant, data.draw)
+    pieces = cut(mutant, data)
     ours = darter_on(pieces, expected.method)
     if ours is None:
         return

@@ -191,7 +191,9 @@ async def basic_auth(scope: Scope, receive: Receive, send: Send, args: list[str]
     if given.startswith(b"Basic "):
         name, _, secret = b64decode(given[6:]).decode().partition(":")
         if (name, secret) == (user, password):
-            await respond(send, 200, json.dumps({"user": user}).encode(), content_type=b"application/json")
+            await respond(
+                send, 200, json.dumps({"user": user}).encode(), content_type=b"application/json"
+            )
             return
     await respond(send, 401, headers=[(b"www-authenticate", b'Basic realm="test"')])
 
@@ -221,7 +223,9 @@ async def digest_auth(scope: Scope, receive: Receive, send: Send, args: list[str
         ha2 = digest(f"{scope['method']}:{fields['uri']}")
         expected = digest(f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}")
         if fields.get("response") == expected and fields.get("username") == user:
-            await respond(send, 200, json.dumps({"user": user}).encode(), content_type=b"application/json")
+            await respond(
+                send, 200, json.dumps({"user": user}).encode(), content_type=b"application/json"
+            )
             return
     nonce = os.urandom(16).hex()
     challenge = (

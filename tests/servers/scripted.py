@@ -7,6 +7,7 @@ threads are joined when the server stops.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -94,16 +95,12 @@ class ScriptedServer:
     def stop(self) -> None:
         self._stopping = True
         # shutdown() wakes a thread blocked in accept(); close() alone may not.
-        try:
+        with contextlib.suppress(OSError):
             self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self._listener.close()
         for conn in self._sockets:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         self._acceptor.join(timeout=5)
         for thread in self._threads:
             thread.join(timeout=5)

@@ -18,9 +18,7 @@ class _ThreadedServer(uvicorn.Server):
 
 
 @contextmanager
-def serve(
-    app: Any, *, certfile: str | None = None, keyfile: str | None = None
-) -> Iterator[str]:
+def serve(app: Any, *, certfile: str | None = None, keyfile: str | None = None) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields the base URL ("http://127.0.0.1:PORT")."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -51,4 +49,3 @@ def serve(
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-

@@ -318,7 +318,7 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         """Read a little of a redirect's body to keep the connection, never decoding it."""
         chunks: list[bytes] = []
         received = 0
-        raw = response.aiter_raw()
+        raw: Any = response.aiter_raw()  # a generator: it has aclose()
         try:
             async for chunk in raw:
                 received += len(chunk)
@@ -333,7 +333,9 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
 
     async def _send_single_request(self, request: Request) -> Response:
         transport = (
-            self._transport_for_url(request.url, self._transport) if self._mounts else self._transport
+            self._transport_for_url(request.url, self._transport)
+            if self._mounts
+            else self._transport
         )
         started = time.perf_counter()
         if not isinstance(request.stream, AsyncByteStream):
@@ -600,6 +602,5 @@ def _require_h2() -> None:
         import h2  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "http2=True needs the 'h2' package: install darter with "
-            "pip install 'darter[http2]'."
+            "http2=True needs the 'h2' package: install darter with pip install 'darter[http2]'."
         ) from None

@@ -7,7 +7,7 @@ when the connection is free again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from .._exceptions import WriteError
@@ -23,7 +23,8 @@ __all__ = ["AsyncHTTP11Connection"]
 #: Bytes asked of the network per read.
 READ_SIZE = 64 * 1024
 
-Release = Callable[["AsyncHTTP11Connection", bool], Awaitable[None]]
+# Awaited in the async shell, called in the sync one.
+Release = Callable[["AsyncHTTP11Connection", bool], Any]
 
 
 class AsyncHTTP11Connection:
@@ -204,11 +205,11 @@ class AsyncResponseStream(AsyncByteStream):
         self._chunks = []
         connection = self._connection
         while not self._done:
-            chunk = await connection._next_body_event(self._timeout)
-            if chunk is None:
+            piece = await connection._next_body_event(self._timeout)
+            if piece is None:
                 self._done = True
                 return
-            yield chunk
+            yield piece
 
     async def aclose(self) -> None:
         if not self._done:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib  # async-only
 import ssl
+
 # sync-only: import threading
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any

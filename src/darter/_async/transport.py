@@ -11,6 +11,7 @@ from .._models._response import Response
 from .._transports.base import AsyncBaseTransport
 from .._types import CertTypes, ProxyTypes, SocketOption, VerifyTypes
 from ..backends import check_backend_name, get_backend  # async-only
+
 # sync-only: from ..backends import get_sync_backend as get_backend
 from ..backends.base import AsyncBackend
 from .pool import AsyncConnectionPool
@@ -98,4 +99,3 @@ class AsyncHTTPTransport(AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close every pooled connection."""
         await self._pool.aclose()
-

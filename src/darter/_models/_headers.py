@@ -75,17 +75,19 @@ class Headers(MutableMapping[str, str]):
     ``get_list`` returns them one by one; ``raw`` gives the bytes as sent or received.
     """
 
-    __slots__ = ("_encoding", "_list")
+    __slots__ = ("_encoding", "_encoding_is_explicit", "_list")
 
     def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
         self._list: list[Field] = []
         self._encoding = encoding
+        self._encoding_is_explicit = encoding is not None
         if headers is None:
             return
         if isinstance(headers, Headers):
             self._list = list(headers._list)
             if encoding is None:
                 self._encoding = headers._encoding
+                self._encoding_is_explicit = headers._encoding_is_explicit
             return
         items: Any = headers.items() if isinstance(headers, Mapping) else headers
         append = self._list.append
@@ -99,6 +101,7 @@ class Headers(MutableMapping[str, str]):
         headers = cls.__new__(cls)
         headers._list = fields
         headers._encoding = None
+        headers._encoding_is_explicit = False
         return headers
 
     @property
@@ -114,6 +117,7 @@ class Headers(MutableMapping[str, str]):
     @encoding.setter
     def encoding(self, value: str) -> None:
         self._encoding = value
+        self._encoding_is_explicit = True
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
@@ -188,8 +192,14 @@ class Headers(MutableMapping[str, str]):
         return b", ".join(values).decode(encoding)
 
     def __setitem__(self, key: str, value: str) -> None:
-        """Set ``key`` to one value, replacing every field of that name in place."""
-        encoding = self._encoding or "utf-8"
+        """Set ``key`` to one value, replacing every field of that name in place.
+
+        Text is encoded with the explicit ``encoding`` if one was set, else UTF-8.
+        """
+        encoding = self._encoding if self._encoding_is_explicit else "utf-8"
+        # A detected encoding may no longer hold once this value is in.
+        if not self._encoding_is_explicit:
+            self._encoding = None
         raw_key = encode_header_name(key, encoding)
         raw_value = encode_header_value(value, encoding)
         lower = raw_key.lower()
@@ -198,7 +208,9 @@ class Headers(MutableMapping[str, str]):
         for index, field in enumerate(fields):
             if field[1] == lower:
                 fields[index] = new_field
-                self._list = fields[: index + 1] + [f for f in fields[index + 1 :] if f[1] != lower]
+                self._list = fields[: index + 1] + [
+                    f for f in fields[index + 1 :] if f[1] != lower
+                ]
                 return
         fields.append(new_field)
 

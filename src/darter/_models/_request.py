@@ -71,7 +71,8 @@ class Request:
         if cookies:
             from ._cookies import Cookies
 
-            Cookies(cookies).set_cookie_header(self)
+            jar = cookies if isinstance(cookies, Cookies) else Cookies(cookies)
+            jar.set_cookie_header(self)
 
         if stream is not None:
             self.stream: SyncByteStream | AsyncByteStream = stream

@@ -292,8 +292,8 @@ class Response:
         if hasattr(self, "_content"):
             yield from _split(self._content, chunk_size)
             return
-        pipeline = BodyDecoder(self.headers.get_list("content-encoding", True), chunk_size)
         with request_context(self._request):
+            pipeline = BodyDecoder(self.headers.get_list("content-encoding", True), chunk_size)
             for raw in self.iter_raw():
                 yield from pipeline.decode(raw)
             yield from pipeline.flush()
@@ -353,8 +353,8 @@ class Response:
             for part in _split(self._content, chunk_size):
                 yield part
             return
-        pipeline = BodyDecoder(self.headers.get_list("content-encoding", True), chunk_size)
         with request_context(self._request):
+            pipeline = BodyDecoder(self.headers.get_list("content-encoding", True), chunk_size)
             async for raw in self.aiter_raw():
                 for part in pipeline.decode(raw):
                     yield part

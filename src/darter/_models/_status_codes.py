@@ -7,7 +7,7 @@ from enum import IntEnum
 __all__ = ["codes"]
 
 
-class codes(IntEnum):  # noqa: N801 - the public name is lower-case, as in httpx
+class codes(IntEnum):
     """HTTP status codes, usable wherever an ``int`` is.
 
     Members exist under upper- and lower-case names (``codes.NOT_FOUND`` and

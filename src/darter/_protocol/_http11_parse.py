@@ -334,10 +334,6 @@ def parse_content_length(values: list[bytes]) -> int:
     Raises ``RemoteProtocolError`` for an empty, non-decimal (signs, spaces inside,
     ...), overlong or conflicting value.
     """
-    if len(values) == 1:
-        value = values[0]
-        if value.isdigit() and len(value) <= MAX_CONTENT_LENGTH_DIGITS:
-            return int(value)
     length = -1
     for value in values:
         for item in value.split(b","):
@@ -370,8 +366,6 @@ def check_transfer_encoding(values: list[bytes]) -> None:
     Raises ``RemoteProtocolError`` for any other coding, because no other transfer
     coding is supported and the body length could then not be determined.
     """
-    if len(values) == 1 and values[0] == b"chunked":
-        return
     codings = [c.strip(b" \t").lower() for value in values for c in value.split(b",")]
     codings = [c for c in codings if c]
     if codings == [b"chunked"]:

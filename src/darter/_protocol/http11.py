@@ -14,9 +14,11 @@ Sending (our side)
                            DONE          (no body, or Content-Length: 0)
     BODY_LENGTH --send_body--> DONE once exactly n bytes were given
     BODY_CHUNKED --end_request--> DONE   (writes the last chunk, b"0\\r\\n\\r\\n")
-    any --a LocalProtocolError while sending a body--> ERROR
+    BODY_LENGTH --too many bytes, or end_request too early--> ERROR (LocalProtocolError)
 
-The head is validated completely before any byte is produced: the method must be
+``send_request`` is refused (LocalProtocolError) unless both sides are IDLE and the
+connection is reusable. The head is validated completely before any byte is
+produced (in ``_http11_send``): the method must be
 a token, the target visible ASCII (no whitespace, CTL or non-ASCII byte), header
 names tokens, header values free of CTLs other than HTAB (so no CR, LF or NUL),
 exactly one Host (RFC 9112 §3.2), at most one well-formed Content-Length or
@@ -28,7 +30,7 @@ Receiving (their side)
 ::
 
     IDLE --send_request--> HEAD
-    HEAD: 1xx other than 101 -> skipped (counted), stay in HEAD
+    HEAD: 1xx other than 101 -> skipped (counted, at most max_informational_responses)
           101 (only if the request carried Upgrade) -> TUNNEL
           2xx to CONNECT -> TUNNEL
           response to HEAD, 204, 304 -> END (no body)
@@ -41,6 +43,11 @@ Receiving (their side)
     BODY_CLOSE: returns body bytes; at EOF -> DONE
     END --next_event returns RESPONSE_END--> DONE
     any --RemoteProtocolError--> ERROR (every later next_event raises again)
+    TUNNEL: next_event returns RESPONSE_END; tunnel_data holds the bytes received
+            after the head; the connection no longer speaks HTTP
+
+Bytes received in IDLE or DONE are dropped and make the connection not reusable;
+an EOF is recorded (``peer_closed``) and acted on once the buffered bytes are read.
 
 ``next_event`` returns the final ``ResponseHead`` once, then the body as non-empty
 ``bytes`` slices, then ``RESPONSE_END`` (returned again on later calls); it
@@ -74,7 +81,9 @@ Rules of RFC 9112 applied, and decisions where the RFC leaves a choice
   Several equal Content-Length values count as one; differing, non-decimal or
   overlong ones are rejected. Without either field the body runs to EOF.
 * Chunks (§7.1): hex size of at most 16 digits, extensions checked against the
-  grammar, exactly CRLF after each chunk's data, trailers parsed as the head is.
+  grammar (whitespace after the size or the extensions is tolerated: it cannot
+  change the framing), the chunk-size line bounded by ``max_head_size``, exactly
+  CRLF after each chunk's data, trailers parsed and limited as the head is.
   EOF before the last chunk or before Content-Length bytes is an error: a
   truncated body is never reported as complete.
 * Persistence (§9.3): the connection is reusable only after both sides are DONE,
@@ -82,6 +91,15 @@ Rules of RFC 9112 applied, and decisions where the RFC leaves a choice
   response is HTTP/1.1 or said ``keep-alive``, the body was not delimited by EOF,
   the peer has not closed, and no byte arrived after the complete response or
   while idle (§6.3: such bytes must never be taken for the next response).
+
+Cost
+----
+The head is found with one ``bytes.find`` and checked with one precompiled
+expression for the common shape (``name: value`` lines); only unusual or invalid
+heads take the line-by-line path in ``_http11_parse``. Body bytes are returned as
+slices of what ``receive_data`` got, or that very object when it holds exactly
+the rest of the body; incomplete units are accumulated in a bytearray and
+searched incrementally, so arrival in small pieces stays linear.
 """
 
 from __future__ import annotations
@@ -574,8 +592,15 @@ class HTTP11Machine:
                 f"(received {shorten(bytes(buf[pos : lf + 2]))})."
             )
         if self._eof:
-            if what == "head" and not pending and not self._informational:
-                raise RemoteProtocolError("The server closed the connection without a response.")
+            if what == "head" and not pending:
+                raise RemoteProtocolError(
+                    "The server closed the connection without a response"
+                    + (
+                        f" (after {self._informational} informational responses)."
+                        if self._informational
+                        else "."
+                    )
+                )
             raise RemoteProtocolError(
                 f"The server closed the connection in the middle of the response {what} "
                 f"({pending} bytes of it received)."
@@ -670,7 +695,8 @@ class HTTP11Machine:
                     "Invalid response: it has both Content-Length and Transfer-Encoding, "
                     "so its length is ambiguous (RFC 9112 §6.3)."
                 )
-            check_transfer_encoding(codings)
+            if codings != [b"chunked"]:
+                check_transfer_encoding(codings)
             self._rstate = _R_CHUNK_SIZE
         elif lengths:
             value = lengths[0]
@@ -709,6 +735,9 @@ class HTTP11Machine:
                     return buf[pos:end]
                 return bytes(buf[pos:end])
             if state == _R_TRAILERS:
+                if buf[pos : pos + 2] == b"\r\n":  # no trailer fields: the usual end
+                    self._pos = pos + 2
+                    return self._finish()
                 return self._read_trailers()
             # The usual case in one step: [CRLF after the data] hex-size CRLF.
             match = (_AFTER_DATA_FAST if state == _R_CHUNK_CRLF else _CHUNK_SIZE_FAST).match(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Iterator, Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, TypeVar
@@ -218,9 +218,7 @@ class Client(BaseClient[BaseTransport]):
             timeout=timeout,
             extensions=extensions,
         )
-        response = self.send(
-            request, auth=auth, follow_redirects=follow_redirects, stream=True
-        )
+        response = self.send(request, auth=auth, follow_redirects=follow_redirects, stream=True)
         try:
             yield response
         finally:
@@ -318,7 +316,7 @@ class Client(BaseClient[BaseTransport]):
         """Read a little of a redirect's body to keep the connection, never decoding it."""
         chunks: list[bytes] = []
         received = 0
-        raw = response.iter_raw()
+        raw: Any = response.iter_raw()  # a generator: it has close()
         try:
             for chunk in raw:
                 received += len(chunk)
@@ -333,7 +331,9 @@ class Client(BaseClient[BaseTransport]):
 
     def _send_single_request(self, request: Request) -> Response:
         transport = (
-            self._transport_for_url(request.url, self._transport) if self._mounts else self._transport
+            self._transport_for_url(request.url, self._transport)
+            if self._mounts
+            else self._transport
         )
         started = time.perf_counter()
         if not isinstance(request.stream, SyncByteStream):
@@ -600,6 +600,5 @@ def _require_h2() -> None:
         import h2  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "http2=True needs the 'h2' package: install darter with "
-            "pip install 'darter[http2]'."
+            "http2=True needs the 'h2' package: install darter with pip install 'darter[http2]'."
         ) from None

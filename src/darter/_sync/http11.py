@@ -9,7 +9,7 @@ when the connection is free again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from .._exceptions import WriteError
@@ -17,7 +17,7 @@ from .._models._headers import Headers
 from .._models._request import Request
 from .._models._response import Response
 from .._protocol.http11 import NEED_DATA, RESPONSE_END, HTTP11Machine, ResponseHead
-from .._streams import SyncByteStream, ByteStream
+from .._streams import ByteStream, SyncByteStream
 from ..backends.base import NetworkStream
 
 __all__ = ["HTTP11Connection"]
@@ -25,7 +25,8 @@ __all__ = ["HTTP11Connection"]
 #: Bytes asked of the network per read.
 READ_SIZE = 64 * 1024
 
-Release = Callable[["HTTP11Connection", bool], Awaitable[None]]
+# Awaited in the async shell, called in the sync one.
+Release = Callable[["HTTP11Connection", bool], Any]
 
 
 class HTTP11Connection:
@@ -206,11 +207,11 @@ class ResponseStream(SyncByteStream):
         self._chunks = []
         connection = self._connection
         while not self._done:
-            chunk = connection._next_body_event(self._timeout)
-            if chunk is None:
+            piece = connection._next_body_event(self._timeout)
+            if piece is None:
                 self._done = True
                 return
-            yield chunk
+            yield piece
 
     def close(self) -> None:
         if not self._done:

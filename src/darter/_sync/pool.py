@@ -28,7 +28,7 @@ from .._models._response import Response
 from .._protocol.pool import IDEMPOTENT_METHODS, PoolState, Waiter, can_retry_request
 from .._streams import ByteStream
 from .._types import SocketOption
-from ..backends.base import SyncBackend, NetworkStream
+from ..backends.base import NetworkStream, SyncBackend
 from .http11 import HTTP11Connection
 
 __all__ = ["ConnectionPool"]
@@ -173,9 +173,7 @@ class ConnectionPool:
         while True:
             try:
                 if self._uds is not None:
-                    stream = backend.connect_unix_socket(
-                        self._uds, timeout, self._socket_options
-                    )
+                    stream = backend.connect_unix_socket(self._uds, timeout, self._socket_options)
                 else:
                     stream = backend.connect_tcp(
                         host.decode("ascii"),

@@ -97,4 +97,3 @@ class HTTPTransport(BaseTransport):
     def close(self) -> None:
         """Close every pooled connection."""
         self._pool.close()
-

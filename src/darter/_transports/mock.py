@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Union
 
 from .._models._request import Request
 from .._models._response import Response
@@ -28,7 +27,7 @@ class MockTransport(AsyncBaseTransport, BaseTransport):
         client = darter.Client(transport=darter.MockTransport(handler))
     """
 
-    def __init__(self, handler: Union[SyncHandler, AsyncHandler]) -> None:
+    def __init__(self, handler: SyncHandler | AsyncHandler) -> None:
         self.handler = handler
 
     def handle_request(self, request: Request) -> Response:

@@ -111,7 +111,9 @@ class WSGITransport(BaseTransport):
             "REQUEST_METHOD": request.method,
             "SCRIPT_NAME": self.script_name,
             # PEP 3333: a "native string" holding the bytes of the decoded path.
-            "PATH_INFO": unquote(url.raw_path.partition(b"?")[0].decode("ascii"), encoding="latin-1"),
+            "PATH_INFO": unquote(
+                url.raw_path.partition(b"?")[0].decode("ascii"), encoding="latin-1"
+            ),
             "QUERY_STRING": url.query.decode("ascii"),
             "SERVER_NAME": url.host,
             "SERVER_PORT": str(port),
@@ -124,4 +126,3 @@ class WSGITransport(BaseTransport):
                 key = "HTTP_" + key
             environ[key] = raw_value.decode("latin-1")
         return environ
-

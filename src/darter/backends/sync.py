@@ -52,7 +52,7 @@ class SyncSocketStream(NetworkStream):
             self._set_timeout(timeout)
         try:
             return self._sock.recv(max_bytes)
-        except (socket.timeout, ssl.SSLWantReadError):
+        except (TimeoutError, ssl.SSLWantReadError):
             raise ReadTimeout(f"No data received within the read timeout ({timeout} s).") from None
         except (OSError, ValueError) as exc:
             raise ReadError(f"Reading from the connection failed: {_describe(exc)}") from exc
@@ -62,7 +62,7 @@ class SyncSocketStream(NetworkStream):
             self._set_timeout(timeout)
         try:
             self._sock.sendall(data)
-        except socket.timeout:
+        except TimeoutError:
             raise WriteTimeout(
                 f"The request could not be sent within the write timeout ({timeout} s)."
             ) from None
@@ -78,7 +78,7 @@ class SyncSocketStream(NetworkStream):
         self._set_timeout(timeout)
         try:
             tls_sock = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)
-        except socket.timeout:
+        except TimeoutError:
             self.close()
             raise ConnectTimeout(
                 f"The TLS handshake did not finish within the connect timeout ({timeout} s)."
@@ -93,10 +93,7 @@ class SyncSocketStream(NetworkStream):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            try:
-                self._sock.close()
-            except OSError:  # pragma: no cover - close() of a socket object does not fail
-                pass
+            self._sock.close()
 
     @property
     def alpn_protocol(self) -> str | None:
@@ -160,7 +157,7 @@ class SyncStandardBackend(SyncBackend):
         source = None if local_address is None else (local_address, 0)
         try:
             sock = socket.create_connection((host, port), timeout, source_address=source)
-        except socket.timeout:
+        except TimeoutError:
             raise ConnectTimeout(
                 f"Connecting to {host}:{port} did not finish within the connect timeout "
                 f"({timeout} s)."
@@ -188,7 +185,7 @@ class SyncStandardBackend(SyncBackend):
                 sock.setsockopt(*option)
             sock.settimeout(timeout)
             sock.connect(path)
-        except socket.timeout:
+        except TimeoutError:
             sock.close()
             raise ConnectTimeout(
                 f"Connecting to the Unix socket {path} did not finish within the connect "
@@ -196,7 +193,9 @@ class SyncStandardBackend(SyncBackend):
             ) from None
         except OSError as exc:
             sock.close()
-            raise ConnectError(f"Could not connect to Unix socket {path}: {_describe(exc)}") from exc
+            raise ConnectError(
+                f"Could not connect to Unix socket {path}: {_describe(exc)}"
+            ) from exc
         return SyncSocketStream(sock)
 
     def sleep(self, seconds: float) -> None:
