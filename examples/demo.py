@@ -25,7 +25,7 @@ class DemoHandler(BaseHTTPRequestHandler):
     # separately meet Nagle's algorithm and the peer's delayed ACK (40 ms a request).
     wbufsize = 64 * 1024
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, status: int, body: bytes, content_type: str, **headers: str) -> None:

@@ -108,3 +108,20 @@ def anyio_backend(mode: str) -> tuple[str, dict[str, object]]:
 def make_client(mode: str) -> ClientFactory:
     """Build the client under test: ``make_client(base_url=..., ...)``."""
     return client_factory(mode)
+
+
+@pytest.fixture(scope="session")
+def mtls_server(ca: trustme.CA, cert_files: dict[str, str]) -> Iterator[str]:
+    """The test app over HTTPS, requiring a client certificate signed by ``ca``."""
+    with serve(
+        app, certfile=cert_files["cert"], keyfile=cert_files["key"], client_ca=cert_files["ca"]
+    ) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def client_cert_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A client certificate and key, in one PEM file."""
+    path = tmp_path_factory.mktemp("client") / "client.pem"
+    ca.issue_cert("client@example.org").private_key_and_cert_chain_pem.write_to_path(str(path))
+    return str(path)

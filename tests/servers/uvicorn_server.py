@@ -18,8 +18,18 @@ class _ThreadedServer(uvicorn.Server):
 
 
 @contextmanager
-def serve(app: Any, *, certfile: str | None = None, keyfile: str | None = None) -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields the base URL ("http://127.0.0.1:PORT")."""
+def serve(
+    app: Any,
+    *,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+    client_ca: str | None = None,
+) -> Iterator[str]:
+    """Serve ``app`` until the block ends; yields the base URL ("http://127.0.0.1:PORT").
+
+    With ``certfile``/``keyfile`` it serves HTTPS; with ``client_ca`` too, it
+    requires a client certificate signed by that CA.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -32,6 +42,8 @@ def serve(app: Any, *, certfile: str | None = None, keyfile: str | None = None) 
         http="h11",
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
+        ssl_ca_certs=client_ca,
+        ssl_cert_reqs=2 if client_ca else 0,
         timeout_keep_alive=30,
     )
     server = _ThreadedServer(config)

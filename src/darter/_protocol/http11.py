@@ -796,12 +796,10 @@ class HTTP11Machine:
         return size
 
     def _read_trailers(self) -> Literal[Marker.RESPONSE_END, Marker.NEED_DATA]:
+        """The trailer section, when it is not just the empty line."""
         buf = self._buf
         pos = self._pos
         available = len(buf) - pos
-        if available >= 2 and buf[pos] == 0x0D and buf[pos + 1] == 0x0A:
-            self._pos = pos + 2
-            return self._finish()
         if available == 1 and buf[pos] == 0x0D:
             if self._eof:
                 raise RemoteProtocolError(

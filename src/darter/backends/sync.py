@@ -116,7 +116,9 @@ class SyncSocketStream(NetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":
-            return self._sock._sslobj if isinstance(self._sock, ssl.SSLSocket) else None  # type: ignore[attr-defined]
+            # The SSLSocket offers what callers want of it: version(), cipher(),
+            # getpeercert(), selected_alpn_protocol().
+            return self._sock if isinstance(self._sock, ssl.SSLSocket) else None
         if info == "client_addr":
             return self._sock.getsockname()
         if info == "server_addr":
