@@ -29,12 +29,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SMALL_PATH = "/small"
-SMALL_SIZE = 100
-TWO_K_PATH = "/2k"
-TWO_K_SIZE = 2048
-LARGE_PATH = "/large"
-UPLOAD_PATH = "/upload"
+from .resources import (
+    LARGE_PATH,
+    SMALL_PATH,
+    SMALL_SIZE,
+    TWO_K_PATH,
+    TWO_K_SIZE,
+    UPLOAD_PATH,
+)
 
 INSTALL_HINT = "sudo apt-get install -y nginx    (Debian/Ubuntu; the package is 'nginx')"
 
@@ -64,10 +66,11 @@ def find_nginx(explicit: str | None = None) -> str | None:
 
 
 def nginx_version(binary: str) -> str:
-    """``nginx -v``'s answer, for instance ``nginx/1.22.1``."""
+    """The version ``nginx -v`` reports, for instance ``1.22.1``."""
     done = subprocess.run([binary, "-v"], capture_output=True, text=True, check=False)
     text = (done.stderr or done.stdout).strip()
-    return text.split("version:", 1)[-1].strip() or "unknown"
+    version = text.split("version:", 1)[-1].strip()
+    return version.removeprefix("nginx/") or "unknown"
 
 
 def free_port() -> int:
@@ -226,9 +229,7 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, prefix: Path) -> No
     last_error = "no attempt"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerError(
-                f"nginx exited with status {process.returncode}:\n{_logs(prefix)}"
-            )
+            raise ServerError(f"nginx exited with status {process.returncode}:\n{_logs(prefix)}")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
         try:
             conn.request("GET", SMALL_PATH)

@@ -14,7 +14,7 @@ from typing import Any
 import darter
 
 #: Client modes: the sync client, then the async client on each backend and loop.
-MODES = ["sync"]
+MODES = ["sync", "asyncio", "uvloop", "trio", "anyio"]
 
 #: The event loop each mode's test runs on, as anyio's pytest plugin names it.
 ANYIO_BACKENDS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -104,7 +104,15 @@ def client_factory(mode: str) -> ClientFactory:
     def make(**kwargs: Any) -> Any:
         if mode == "sync":
             return SyncClientFacade(darter.Client(**kwargs))
-        kwargs.setdefault("backend", DARTER_BACKENDS[mode])
+        if "transport" not in kwargs:
+            kwargs.setdefault("backend", DARTER_BACKENDS[mode])
         return darter.AsyncClient(**kwargs)
 
     return make
+
+
+def make_transport(mode: str, **kwargs: Any) -> Any:
+    """The default transport of ``mode``'s client, built with ``kwargs``."""
+    if mode == "sync":
+        return darter.HTTPTransport(**kwargs)
+    return darter.AsyncHTTPTransport(backend=DARTER_BACKENDS[mode], **kwargs)

@@ -268,9 +268,11 @@ def _build_ssl_context(
         else:
             context.load_cert_chain(*cert)
 
-    keylog = os.environ.get("SSLKEYLOGFILE") if trust_env else None
-    if keylog and not isinstance(verify, ssl.SSLContext):
-        context.keylog_filename = keylog
+    if not isinstance(verify, ssl.SSLContext):
+        # ``ssl.create_default_context`` reads SSLKEYLOGFILE itself: without
+        # ``trust_env`` the environment must not turn key logging on.
+        keylog = os.environ.get("SSLKEYLOGFILE") if trust_env else None
+        context.keylog_filename = keylog or None  # type: ignore[assignment]
     return context
 
 

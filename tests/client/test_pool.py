@@ -9,6 +9,7 @@ import time
 import pytest
 
 import darter
+from tests.clients import make_transport
 from tests.servers.scripted import read_request
 
 pytestmark = pytest.mark.anyio
@@ -97,9 +98,8 @@ async def test_connect_retries(make_client, mode: str) -> None:  # type: ignore[
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     listener.close()
-    transport_class = darter.HTTPTransport if mode == "sync" else darter.AsyncHTTPTransport
     started = time.monotonic()
-    async with make_client(transport=transport_class(retries=2)) as client:
+    async with make_client(transport=make_transport(mode, retries=2)) as client:
         with pytest.raises(darter.ConnectError):
             await client.get(f"http://127.0.0.1:{port}/")
     # Two retries, after 0.25 s and 0.5 s.
@@ -116,7 +116,7 @@ def test_threads_share_one_client(server: str) -> None:
                 for index in range(25):
                     response = client.get(server + f"/echo?n={index}")
                     assert response.json()["query"] == f"n={index}"
-            except BaseException as exc:  # noqa: BLE001 - collected and re-raised below
+            except BaseException as exc:  # collected, then asserted empty below
                 errors.append(exc)
 
         threads = [threading.Thread(target=work) for _ in range(16)]

@@ -70,13 +70,17 @@ async def test_ssl_cert_file_from_environment(
             await client.get(https_server + "/")
 
 
-async def test_client_certificate(make_client, mtls_server: str, cert_files, client_cert_file) -> None:  # type: ignore[no-untyped-def]
+async def test_client_certificate(
+    make_client, mtls_server: str, cert_files, client_cert_file
+) -> None:  # type: ignore[no-untyped-def]
     context = ssl.create_default_context(cafile=cert_files["ca"])
     async with make_client(verify=context) as client:
         with pytest.raises((darter.ConnectError, darter.ReadError, darter.RemoteProtocolError)):
             await client.get(mtls_server + "/")
     with pytest.warns(DeprecationWarning, match="cert"):
-        client = make_client(verify=ssl.create_default_context(cafile=cert_files["ca"]), cert=client_cert_file)
+        client = make_client(
+            verify=ssl.create_default_context(cafile=cert_files["ca"]), cert=client_cert_file
+        )
     async with client:
         response = await client.get(mtls_server + "/")
     assert response.status_code == 200

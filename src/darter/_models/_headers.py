@@ -4,6 +4,11 @@ Fields are stored as a list of ``(name as given, name lower-cased, value)`` byte
 triples, in order, so that what is sent on the wire is exactly what the user gave,
 lookups need no re-normalisation, and parsed responses can hand their list over
 without a copy. Text views decode with ``Headers.encoding``, detected lazily.
+
+Differences from httpx, on purpose: ``headers[name] = text`` with non-ASCII text,
+on headers without an explicit encoding, stores UTF-8 (ISO-8859-1 if the fields
+already are) where httpx may raise or store bytes that read back differently; and
+``Headers(other)`` and ``copy()`` keep ``other``'s encoding, explicit or detected.
 """
 
 from __future__ import annotations
@@ -175,8 +180,8 @@ class Headers(MutableMapping[str, str]):
         self._list.extend(other._list)
 
     def copy(self) -> Headers:
-        """A shallow copy."""
-        return Headers(self, encoding=self.encoding)
+        """A shallow copy, with the same encoding (explicit or detected)."""
+        return Headers(self)
 
     def _remove(self, lower_key: bytes) -> bool:
         before = len(self._list)
@@ -194,11 +199,19 @@ class Headers(MutableMapping[str, str]):
     def __setitem__(self, key: str, value: str) -> None:
         """Set ``key`` to one value, replacing every field of that name in place.
 
-        Text is encoded with the explicit ``encoding`` if one was set, else UTF-8.
+        Text is encoded with the explicit ``encoding`` if one was set; else non-ASCII
+        text is encoded as ISO-8859-1 when the fields already are (so that it reads back
+        as given), and as UTF-8 otherwise.
         """
-        encoding = self._encoding if self._encoding_is_explicit else "utf-8"
-        # A detected encoding may no longer hold once this value is in.
+        encoding = self._encoding
         if not self._encoding_is_explicit:
+            encoding = "utf-8"
+            non_ascii = (isinstance(value, str) and not value.isascii()) or (
+                isinstance(key, str) and not key.isascii()
+            )
+            if non_ascii and self.encoding == "iso-8859-1":
+                encoding = "iso-8859-1"
+            # A detected encoding may no longer hold once this value is in.
             self._encoding = None
         raw_key = encode_header_name(key, encoding)
         raw_value = encode_header_value(value, encoding)

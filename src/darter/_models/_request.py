@@ -1,4 +1,8 @@
-"""``Request``: an HTTP request message — method, URL, headers and a body stream."""
+"""``Request``: an HTTP request message — method, URL, headers and a body stream.
+
+Difference from httpx 0.28, on purpose: ``params`` are merged into the query string
+the URL already has (as httpx 0.27 and requests do); httpx 0.28 replaces it.
+"""
 
 from __future__ import annotations
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 import email.message
 import json as jsonlib
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._content import encode_response
 from .._decoders import (
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["Response"]
 
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+
+_Stream = TypeVar("_Stream", SyncByteStream, AsyncByteStream)
 
 
 class Response:
@@ -85,6 +88,9 @@ class Response:
             return
         body_headers, body = encode_response(content, text, html, json)
         for key, value in body_headers.items():
+            # A Content-Length given by the caller means the body is not chunked.
+            if key == "Transfer-Encoding" and "content-length" in self.headers:
+                continue
             self.headers.setdefault(key, value)
         self.stream = body
         if isinstance(body, ByteStream):
@@ -153,8 +159,8 @@ class Response:
 
     @property
     def is_redirect(self) -> bool:
-        """A redirect status (301, 302, 303, 307, 308) with a ``Location`` header."""
-        return self.status_code in _REDIRECT_CODES and "location" in self.headers
+        """3xx. Not every 3xx response redirects: see ``has_redirect_location``."""
+        return codes.is_redirect(self.status_code)
 
     @property
     def is_client_error(self) -> bool:
@@ -173,8 +179,8 @@ class Response:
 
     @property
     def has_redirect_location(self) -> bool:
-        """Same as ``is_redirect``: a redirect status with somewhere to go."""
-        return self.is_redirect
+        """A redirect status (301, 302, 303, 307, 308) with a ``Location`` header."""
+        return self.status_code in _REDIRECT_CODES and "location" in self.headers
 
     def raise_for_status(self) -> Response:
         """Return the response if it is a success; else raise ``HTTPStatusError``.
@@ -318,9 +324,9 @@ class Response:
 
     def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body exactly as received (still compressed), then close the response."""
-        stream = self._start_raw_stream()
-        if not isinstance(stream, SyncByteStream):
-            raise RuntimeError("Attempted to call a sync iterator on an async stream.")
+        stream = self._start_raw_stream(
+            SyncByteStream, "Attempted to call a sync iterator on an async stream."
+        )
         chunker = ByteChunker(chunk_size)
         with request_context(self._request):
             for raw in stream:
@@ -384,9 +390,9 @@ class Response:
 
     async def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The body exactly as received (still compressed), then close the response."""
-        stream = self._start_raw_stream()
-        if not isinstance(stream, AsyncByteStream):
-            raise RuntimeError("Attempted to call an async iterator on a sync stream.")
+        stream = self._start_raw_stream(
+            AsyncByteStream, "Attempted to call an async iterator on a sync stream."
+        )
         chunker = ByteChunker(chunk_size)
         with request_context(self._request):
             async for raw in stream:
@@ -409,14 +415,18 @@ class Response:
 
     # Internals shared by both forms
 
-    def _start_raw_stream(self) -> SyncByteStream | AsyncByteStream:
+    def _start_raw_stream(self, kind: type[_Stream], wrong_kind: str) -> _Stream:
         if self.is_stream_consumed:
             raise StreamConsumed()
         if self.is_closed:
             raise StreamClosed()
+        stream = self.stream
+        if not isinstance(stream, kind):
+            # Checked before the stream is marked consumed: the other form still works.
+            raise RuntimeError(wrong_kind)
         self.is_stream_consumed = True
         self._num_bytes_downloaded = 0
-        return self.stream
+        return stream
 
     def _record_elapsed(self) -> None:
         if self._started_at is not None and not hasattr(self, "_elapsed"):
@@ -440,6 +450,9 @@ class Response:
 
 
 def _split(content: bytes, chunk_size: int | None) -> Iterator[bytes]:
+    if chunk_size is not None and chunk_size < 1:
+        # As the chunkers of a streamed body say it.
+        raise ValueError(f"chunk_size must be a positive integer or None, not {chunk_size!r}")
     if not content:
         return
     if chunk_size is None:
@@ -459,12 +472,16 @@ def _is_known_encoding(encoding: str) -> bool:
     return True
 
 
+_LINK_SEPARATOR = re.compile(r",\s*(?=<)")
+
+
 def _parse_link_header(value: str) -> list[dict[str, str]]:
     """Parse an RFC 8288 ``Link`` header into dicts with ``url`` and each parameter."""
     links = []
     replace_chars = " '\""
-    for entry in value.split(","):
-        entry = entry.strip()
+    # Commas also occur inside URLs and quoted values: only one before "<" separates.
+    for entry in _LINK_SEPARATOR.split(value):
+        entry = entry.strip(" \t,")
         if not entry:
             continue
         url, _, params = entry.partition(";")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any
-from urllib.parse import unquote
+from typing import Any, Protocol
 
 from .._models._request import Request
 from .._models._response import Response
 from .._streams import AsyncByteStream
-from ..backends import get_backend
 from .base import AsyncBaseTransport
 
 __all__ = ["ASGITransport"]
@@ -19,6 +18,34 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class _Event(Protocol):
+    def set(self) -> None: ...
+
+    async def wait(self) -> Any: ...
+
+
+def _create_event() -> _Event:
+    """An event of the async library running the caller: trio's, or asyncio's.
+
+    The transport needs nothing else from the concurrency backends, so it stays
+    usable whichever library the test suite (or the application) runs on.
+    """
+    trio: Any = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            trio.lowlevel.current_task()
+        except RuntimeError:
+            pass
+        else:
+            event: _Event = trio.Event()
+            return event
+    import asyncio
+
+    return asyncio.Event()
 
 
 class ASGIResponseStream(AsyncByteStream):
@@ -37,7 +64,8 @@ class ASGITransport(AsyncBaseTransport):
     ``raise_app_exceptions``: exceptions of the app propagate (otherwise a 500
     response is returned if the app had not started one); ``root_path`` is the
     mount point; ``client`` the ``(host, port)`` the app sees as the peer.
-    The whole response body is collected before the response is returned.
+    The whole response body is collected before the response is returned. Works
+    under asyncio and trio alike.
     """
 
     def __init__(
@@ -63,16 +91,17 @@ class ASGITransport(AsyncBaseTransport):
             "method": request.method,
             "headers": [(key.lower(), value) for key, value in request.headers.raw],
             "scheme": url.scheme,
-            "path": unquote(url.path),
+            # The URL's path is already percent-decoded (UTF-8), as ASGI wants it.
+            "path": url.path,
             "raw_path": url.raw_path.partition(b"?")[0],
             "query_string": url.query,
-            "server": (url.host, url.port or {"http": 80, "https": 443}.get(url.scheme, 80)),
+            "server": (url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS.get(url.scheme)),
             "client": self.client,
             "root_path": self.root_path,
         }
         body_parts = request.stream.__aiter__()
         request_done = False
-        response_complete = get_backend("auto").create_event()
+        response_complete = _create_event()
         status_code: int | None = None
         response_headers: list[tuple[bytes, bytes]] | None = None
         body: list[bytes] = []
@@ -80,6 +109,7 @@ class ASGITransport(AsyncBaseTransport):
         async def receive() -> Message:
             nonlocal request_done
             if request_done:
+                # Like a server: the client "disconnects" once the response is complete.
                 await response_complete.wait()
                 return {"type": "http.disconnect"}
             try:
@@ -92,11 +122,17 @@ class ASGITransport(AsyncBaseTransport):
         async def send(message: Message) -> None:
             nonlocal status_code, response_headers
             if message["type"] == "http.response.start":
-                assert status_code is None, "the app started two responses"
+                if status_code is not None:
+                    raise RuntimeError("The ASGI application started its response twice.")
                 status_code = message["status"]
-                response_headers = list(message.get("headers", []))
+                response_headers = [
+                    (bytes(key), bytes(value)) for key, value in message.get("headers", [])
+                ]
             elif message["type"] == "http.response.body":
-                assert status_code is not None, "the app sent a body before the response start"
+                if status_code is None:
+                    raise RuntimeError(
+                        "The ASGI application sent a response body before starting the response."
+                    )
                 if request.method != "HEAD":
                     body.append(message.get("body", b""))
                 if not message.get("more_body", False):
@@ -104,15 +140,19 @@ class ASGITransport(AsyncBaseTransport):
 
         try:
             await self.app(scope, receive, send)
+            if status_code is None:
+                raise RuntimeError("The ASGI application returned without starting a response.")
         except Exception:
             if self.raise_app_exceptions:
                 raise
-            response_complete.set()
             if status_code is None:
                 status_code = 500
-            if response_headers is None:
                 response_headers = []
-        assert status_code is not None, "the app returned without starting a response"
+        finally:
+            response_complete.set()
+            aclose = getattr(body_parts, "aclose", None)
+            if aclose is not None:
+                await aclose()
         return Response(
             status_code, headers=response_headers or [], stream=ASGIResponseStream(body)
         )

@@ -33,6 +33,12 @@ class MockTransport(AsyncBaseTransport, BaseTransport):
     def handle_request(self, request: Request) -> Response:
         request.read()
         response = self.handler(request)
+        if inspect.iscoroutine(response):
+            response.close()  # never to be awaited: close it so that no warning is left behind
+            raise TypeError(
+                "MockTransport's handler is a coroutine function: use it with an AsyncClient, "
+                "or give a plain function to use it with a Client."
+            )
         if not isinstance(response, Response):
             raise TypeError(
                 "MockTransport's handler must return a Response when used with a sync "

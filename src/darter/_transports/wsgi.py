@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
@@ -20,35 +19,60 @@ __all__ = ["WSGITransport"]
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
 
 class WSGIByteStream(SyncByteStream):
     """The body returned by the application; closing it calls the result's ``close()``.
 
-    ``head`` holds what the application produced before the response started
-    (through ``write()`` and the first item of its iterable); ``rest`` the remainder.
+    ``head`` holds what the application produced before the response started;
+    ``rest`` the remainder of its iterable. ``written`` receives what the legacy
+    ``write()`` callable is given while ``rest`` is iterated; it is sent in order,
+    before the next item of the iterable.
     """
 
-    def __init__(self, head: list[bytes], rest: Iterator[bytes], result: Iterable[bytes]) -> None:
+    def __init__(
+        self,
+        head: list[bytes],
+        rest: Iterator[bytes],
+        written: list[bytes],
+        result: Iterable[bytes],
+    ) -> None:
         self._head = head
         self._rest = rest
+        self._written = written
         self._close = getattr(result, "close", None)
 
     def __iter__(self) -> Iterator[bytes]:
-        for part in itertools.chain(self._head, self._rest):
+        yield from _non_empty(self._head)
+        for part in self._rest:
+            yield from self._drain_written()
             if part:
                 yield part
+        yield from self._drain_written()
+
+    def _drain_written(self) -> Iterator[bytes]:
+        parts = self._written[:]
+        self._written.clear()
+        return _non_empty(parts)
 
     def close(self) -> None:
         if self._close is not None:
-            self._close()
-            self._close = None
+            close, self._close = self._close, None
+            close()
+
+
+def _non_empty(parts: Iterable[bytes]) -> Iterator[bytes]:
+    return (part for part in parts if part)
 
 
 class WSGITransport(BaseTransport):
     """A transport that calls a WSGI app (Flask, Django...) in-process, for tests.
 
-    ``raise_app_exceptions``: exceptions of the app propagate (otherwise the app's
-    own error response is returned); ``script_name`` is the mount point;
+    ``raise_app_exceptions``: exceptions the app reports through ``start_response``'s
+    ``exc_info`` are raised (otherwise the app's own error response is returned;
+    exceptions the app lets escape always propagate); ``script_name`` is the mount
+    point: a request path under it is split into ``SCRIPT_NAME`` and ``PATH_INFO``;
     ``remote_addr`` the client address the app sees; ``wsgi_errors`` its error stream.
     """
 
@@ -71,51 +95,80 @@ class WSGITransport(BaseTransport):
         body = request.read()
         environ = self._environ(request, body)
 
-        seen: dict[str, Any] = {}
+        status: str | None = None
+        response_headers: list[tuple[str, str]] = []
+        reported: ExcInfo | None = None
+        headers_sent = False
         written: list[bytes] = []
 
         def start_response(
-            status: str, response_headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+            status_line: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], None]:
-            seen["status"] = status
-            seen["headers"] = response_headers
-            seen["exc_info"] = exc_info
+            nonlocal status, response_headers, reported
+            if exc_info is not None and exc_info[1] is not None:
+                if headers_sent:
+                    # Too late to replace the response (PEP 3333): the error goes back
+                    # to the application, and from there to whoever reads the body.
+                    raise exc_info[1].with_traceback(exc_info[2])
+                reported = exc_info
+            status, response_headers = status_line, headers
             return written.append
 
         result = self.app(environ, start_response)
-        # start_response may be called lazily, when the first chunk is produced.
-        iterator = iter(result)
-        first = list(itertools.islice(iterator, 1))
-        exc_info = seen.get("exc_info")
-        if self.raise_app_exceptions and exc_info and exc_info[0]:
-            raise exc_info[1]
-
-        status_code = int(seen["status"].split()[0])
-        headers = [
-            (key.encode("latin-1"), value.encode("latin-1")) for key, value in seen["headers"]
-        ]
-        stream = WSGIByteStream(written + first, iterator, result)
+        head: list[bytes] = []
+        try:
+            # start_response may be called lazily, up to the first non-empty chunk;
+            # until that chunk the application may still replace the status.
+            iterator = iter(result)
+            for part in iterator:
+                head += written
+                written.clear()
+                head.append(part)
+                if part:
+                    break
+            head += written
+            written.clear()
+            if status is None:
+                raise RuntimeError("The WSGI application did not call start_response().")
+            if reported is not None and self.raise_app_exceptions:
+                raise reported[1].with_traceback(reported[2])
+            status_code = int(status.split(None, 1)[0])
+            headers = [
+                (key.encode("latin-1"), value.encode("latin-1")) for key, value in response_headers
+            ]
+        except BaseException:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            raise
+        headers_sent = True
+        stream = WSGIByteStream(head, iterator, written, result)
         return Response(status_code, headers=headers, stream=stream)
 
     def _environ(self, request: Request, body: bytes) -> dict[str, Any]:
         url = request.url
-        port = url.port or {"http": 80, "https": 443}.get(url.scheme, 80)
+        port = url.port or _DEFAULT_PORTS.get(url.scheme, 80)
+        # PEP 3333: "native strings" holding the bytes of the decoded path.
+        path = unquote(url.raw_path.partition(b"?")[0].decode("ascii"), encoding="latin-1")
+        script_name = self.script_name.rstrip("/").encode("utf-8").decode("latin-1")
+        if script_name and (path == script_name or path.startswith(script_name + "/")):
+            path = path[len(script_name) :]
         environ: dict[str, Any] = {
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": url.scheme,
             "wsgi.input": io.BytesIO(body),
+            # The whole body is in wsgi.input, which ends where the body ends: the app
+            # may read to the end even without CONTENT_LENGTH (a streamed upload).
+            "wsgi.input_terminated": True,
             "wsgi.errors": self.wsgi_errors or sys.stderr,
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
             "REQUEST_METHOD": request.method,
-            "SCRIPT_NAME": self.script_name,
-            # PEP 3333: a "native string" holding the bytes of the decoded path.
-            "PATH_INFO": unquote(
-                url.raw_path.partition(b"?")[0].decode("ascii"), encoding="latin-1"
-            ),
+            "SCRIPT_NAME": script_name,
+            "PATH_INFO": path,
             "QUERY_STRING": url.query.decode("ascii"),
-            "SERVER_NAME": url.host,
+            "SERVER_NAME": url.raw_host.decode("ascii"),
             "SERVER_PORT": str(port),
             "SERVER_PROTOCOL": "HTTP/1.1",
             "REMOTE_ADDR": self.remote_addr,
@@ -124,5 +177,9 @@ class WSGITransport(BaseTransport):
             key = raw_key.decode("latin-1").upper().replace("-", "_")
             if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
                 key = "HTTP_" + key
-            environ[key] = raw_value.decode("latin-1")
+            value = raw_value.decode("latin-1")
+            if key in environ:
+                # A repeated header: one CGI variable, values joined (cookies with ";").
+                value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+            environ[key] = value
         return environ

@@ -20,6 +20,7 @@ Contract, for every implementation (``darter.backends.testing`` checks it):
 
 from __future__ import annotations
 
+import select
 import ssl
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
@@ -32,6 +33,7 @@ T = TypeVar("T")
 
 __all__ = [
     "AsyncBackend",
+    "socket_is_readable",
     "AsyncEvent",
     "AsyncNetworkStream",
     "NetworkStream",
@@ -268,3 +270,16 @@ class AsyncBackend(ABC):
 
         The cancellation is delivered once the cleanup is done.
         """
+
+
+def socket_is_readable(sock: Any) -> bool:
+    """Whether data or EOF waits on ``sock`` (an object with ``fileno()``): one ``poll()``.
+
+    True as well when the socket can no longer be polled (it was closed under us).
+    """
+    try:
+        poller = select.poll()
+        poller.register(sock.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True

@@ -6,7 +6,6 @@ connection that reads with the same timeout pays no extra system call.
 
 from __future__ import annotations
 
-import select
 import socket
 import ssl
 import threading
@@ -23,7 +22,7 @@ from .._exceptions import (
     WriteTimeout,
 )
 from .._types import SocketOption
-from .base import NetworkStream, SyncBackend, SyncEvent
+from .base import NetworkStream, SyncBackend, SyncEvent, socket_is_readable
 
 __all__ = ["SyncSocketStream", "SyncStandardBackend"]
 
@@ -107,12 +106,7 @@ class SyncSocketStream(NetworkStream):
             return True
         if isinstance(self._sock, ssl.SSLSocket) and self._sock.pending():
             return True
-        try:
-            poller = select.poll()
-            poller.register(self._sock, select.POLLIN)
-            return bool(poller.poll(0))
-        except (OSError, ValueError):  # pragma: no cover - a socket closed under us
-            return True
+        return socket_is_readable(self._sock)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":

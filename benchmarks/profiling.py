@@ -1,0 +1,194 @@
+"""Where a client's CPU goes: cProfile and py-spy around one runner process.
+
+cProfile runs inside the runner around the measured loop only (deterministic, every
+call, with a large overhead per call). py-spy samples the runner from outside (low
+overhead, no instrumentation); its samples are narrowed to the measured loop by
+keeping only stacks that pass through ``workloads._measured_loop``. py-spy leaves out
+samples where the process waits in a system call (it is "idle"), so its figures are
+CPU; cProfile's time is wall time, and includes the waits for the server in the
+socket's ``recv`` functions.
+"""
+
+from __future__ import annotations
+
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from .scenarios import Scenario
+from .suite import PACKAGE_PARENT, SuiteError, runner_environment
+
+FOCUS_FRAME = "_measured_loop"
+_SHORTEN = (
+    re.compile(r".*/site-packages/"),
+    re.compile(r".*/src/(?=darter/)"),
+    re.compile(r".*/lib/python\d+\.\d+/"),
+    re.compile(r".*/(?=benchmarks/)"),
+)
+
+
+def shorten_path(path: str) -> str:
+    """A file path without its installation prefix: ``darter/_sync/client.py``."""
+    for pattern in _SHORTEN:
+        shortened, count = pattern.subn("", path, count=1)
+        if count:
+            return shortened
+    return path
+
+
+def _label(key: tuple[str, int, str]) -> str:
+    filename, line, function = key
+    if filename == "~":  # built-in functions
+        return function
+    return f"{function} ({shorten_path(filename)}:{line})"
+
+
+def cprofile_tables(path: Path, requests: int, top: int = 25) -> str:
+    """Markdown: the top functions by own time and by cumulative time, per request."""
+    stats = pstats.Stats(str(path))
+    entries = stats.stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in entries.values())
+    parts = [
+        f"cProfile, measured loop only: {requests:,} requests, "
+        f"{total * 1e6 / requests:.1f} µs of profiled time per request "
+        "(profiler overhead included).",
+        "",
+    ]
+    for title, column in (("own time (tottime)", 2), ("cumulative time", 3)):
+        rows = sorted(entries.items(), key=lambda item: item[1][column], reverse=True)[:top]
+        parts += [
+            f"Top {top} by {title}:",
+            "",
+            "| function | calls/request | own µs/request | cumulative µs/request | own % |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for key, (_primitive, calls, own, cumulative, _callers) in rows:
+            parts.append(
+                f"| `{_label(key)}` | {calls / requests:.2f} | {own * 1e6 / requests:.2f} "
+                f"| {cumulative * 1e6 / requests:.2f} | {own / total:.1%} |"
+            )
+        parts.append("")
+    return "\n".join(parts)
+
+
+def find_py_spy() -> str | None:
+    """The py-spy binary next to this Python or on PATH, or None."""
+    beside = Path(sys.executable).with_name("py-spy")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("py-spy")
+
+
+def run_py_spy(
+    binary: str,
+    scenario: Scenario,
+    client: str,
+    base_url: str,
+    requests: int,
+    warmup: int,
+    cpu: int | None,
+    output: Path,
+    rate: int = 1000,
+) -> None:
+    """Record a runner with py-spy into ``output`` (collapsed stacks, one per line).
+
+    Raises ``SuiteError`` when py-spy or the runner fails (py-spy needs the right to
+    trace processes; in containers that may be denied).
+    """
+    command = [
+        binary,
+        "record",
+        "--rate",
+        str(rate),
+        "--format",
+        "raw",
+        "--output",
+        str(output),
+        "--",
+        sys.executable,
+        "-m",
+        "benchmarks.runner",
+        "--scenario",
+        scenario.name,
+        "--client",
+        client,
+        "--base-url",
+        base_url,
+        "--requests",
+        str(requests),
+        "--warmup",
+        str(warmup),
+    ]
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
+    done = subprocess.run(
+        command,
+        cwd=PACKAGE_PARENT,
+        env=runner_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    if done.returncode != 0 or not output.exists():
+        raise SuiteError(f"py-spy failed ({done.returncode}):\n{done.stderr.strip()}")
+
+
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
+
+
+def _function_of(frame: str) -> str:
+    """``func (path/file.py:12)`` -> ``func (file.py)``, aggregating a function's lines."""
+    match = _FRAME.match(frame.strip())
+    if not match:
+        return frame.strip()
+    return f"{match['function']} ({shorten_path(match['file'])})"
+
+
+def parse_collapsed(lines: Iterable[str]) -> list[tuple[list[str], int]]:
+    """Collapsed stacks (``a;b;c COUNT``) as (frames root first, count) pairs."""
+    stacks = []
+    for line in lines:
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        stacks.append((stack.split(";"), int(count)))
+    return stacks
+
+
+def py_spy_tables(path: Path, top: int = 25, focus: str = FOCUS_FRAME) -> str:
+    """Markdown: top functions by own and inclusive share of the measured loop's samples."""
+    stacks = [
+        (frames, count)
+        for frames, count in parse_collapsed(path.read_text(errors="replace").splitlines())
+        if any(focus in frame for frame in frames)
+    ]
+    total = sum(count for _, count in stacks)
+    if total == 0:
+        return f"py-spy recorded no sample inside `{focus}`.\n"
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    for frames, count in stacks:
+        functions = [_function_of(frame) for frame in frames]
+        own[functions[-1]] += count
+        for function in set(functions):
+            inclusive[function] += count
+    parts = [
+        f"py-spy, {total:,} samples on CPU inside the measured loop "
+        "(waits in system calls are not sampled).",
+        "",
+    ]
+    for title, counter in (("own samples", own), ("inclusive samples", inclusive)):
+        parts += [f"Top {top} by {title}:", "", "| function | share |", "|---|---:|"]
+        for function, count in counter.most_common(top):
+            parts.append(f"| `{function}` | {count / total:.1%} |")
+        parts.append("")
+    return "\n".join(parts)

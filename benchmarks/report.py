@@ -1,0 +1,362 @@
+"""Results: summaries and ratios, the Markdown report, results files, comparisons.
+
+A results file is the JSON document ``suite.run_suite`` returns, with the summaries
+and ratios this module adds: one per run, under ``benchmarks/results/``, named after
+the time of the run, so that any two can be compared with
+``python -m benchmarks compare A.json B.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .stats import Summary, ratio, summarize
+
+SUBJECT = "darter"
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# A figure whose (max - min) / median exceeds this is flagged as noisy.
+NOISY_SPREAD = 0.10
+
+_CLIENT_FIGURES = (
+    "req_per_s",
+    "cpu_us_per_req",
+    "latency_p50_us",
+    "latency_p99_us",
+    "peak_rss_mb",
+)
+_REFERENCE_FIGURES = ("req_per_s", "cpu_us_per_req", "latency_p50_us", "latency_p99_us")
+
+
+# ---------------------------------------------------------------------------
+# summaries
+
+
+def _figure(record: Mapping[str, Any], name: str) -> float:
+    if name == "peak_rss_mb":
+        return float(record["peak_rss_kb"]) / 1024.0
+    return float(record[name])
+
+
+def summarize_runs(runs: Iterable[Mapping[str, Any]], figures: Iterable[str]) -> dict[str, Any]:
+    """Median and min/max of each figure over the runs (as plain dictionaries)."""
+    runs = list(runs)
+    return {name: summarize([_figure(run, name) for run in runs]).to_dict() for name in figures}
+
+
+def add_summaries(results: dict[str, Any]) -> dict[str, Any]:
+    """Add each client's summary, the reference's, and darter's ratios; return results."""
+    for scenario in results["scenarios"].values():
+        for data in scenario["clients"].values():
+            runs = data["runs"]
+            if runs:
+                data["summary"] = summarize_runs(runs, _CLIENT_FIGURES)
+                data["version"] = runs[0].get("version", "unknown")
+                data["api"] = runs[0].get("api", "")
+        reference = scenario.get("reference")
+        if reference and reference["runs"]:
+            reference["summary"] = summarize_runs(reference["runs"], _REFERENCE_FIGURES)
+        scenario["ratios"] = _ratios(scenario)
+    return results
+
+
+def _median(summary: Mapping[str, Any] | None, figure: str) -> float | None:
+    if not summary:
+        return None
+    return float(summary[figure]["median"])
+
+
+def _ratios(scenario: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
+    """darter's median req/s and CPU per request divided by each other's."""
+    subject = scenario["clients"].get(SUBJECT, {}).get("summary")
+    if not subject:
+        return {}
+    others: dict[str, Mapping[str, Any]] = {
+        name: data["summary"]
+        for name, data in scenario["clients"].items()
+        if name != SUBJECT and data.get("summary")
+    }
+    reference = scenario.get("reference") or {}
+    if reference.get("summary"):
+        others[reference["name"]] = reference["summary"]
+    out: dict[str, dict[str, float | None]] = {}
+    for name, summary in others.items():
+        out[name] = {
+            "req_per_s": _safe_ratio(_median(subject, "req_per_s"), _median(summary, "req_per_s")),
+            "cpu_per_req": _safe_ratio(
+                _median(subject, "cpu_us_per_req"), _median(summary, "cpu_us_per_req")
+            ),
+        }
+    return out
+
+
+def _safe_ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None:
+        return None
+    return ratio(numerator, denominator)
+
+
+# ---------------------------------------------------------------------------
+# formatting
+
+
+def _fmt_rate(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _fmt_us(value: float) -> str:
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _fmt_range(summary: Mapping[str, Any], fmt: Any) -> str:
+    return f"{fmt(summary['median'])} [{fmt(summary['min'])}-{fmt(summary['max'])}]"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def render_markdown(results: Mapping[str, Any]) -> str:
+    """The whole run as Markdown: one table and one ratio table per scenario."""
+    lines: list[str] = [f"# darter benchmarks — {results['created']} ({results['mode']} mode)", ""]
+    machine = results["machine"]
+    server = results.get("server", {})
+    lines += [
+        f"- Python {machine['python']} ({machine['implementation']}), {machine['platform']}",
+        f"- CPU: {machine['cpu_model']}, {machine['cpu_count']} cores; "
+        f"load average before the run: {machine['load_average_before'][0]:.2f}",
+        f"- server: nginx {server.get('version', '?')}, 1 worker, keep-alive, access log off",
+        f"- {_describe_pinning(results['pinning'])}",
+        "",
+    ]
+    for name, scenario in results["scenarios"].items():
+        lines += _render_scenario(name, scenario)
+    lines += _render_load_warning(machine)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _describe_pinning(pinning: Mapping[str, Any]) -> str:
+    if pinning.get("server_cpu") is None:
+        return f"CPU pinning: off ({pinning.get('reason', '')})"
+    same = pinning["server_cpu"] == pinning["client_cpu"]
+    return (
+        f"CPU pinning: nginx on CPU {pinning['server_cpu']}, clients on CPU "
+        f"{pinning['client_cpu']}" + (" (same core)" if same else " (different cores)")
+    )
+
+
+def _render_scenario(name: str, scenario: Mapping[str, Any]) -> list[str]:
+    lines = [
+        f"## {name}",
+        "",
+        f"{scenario['description'][:1].upper()}{scenario['description'][1:]}: "
+        f"{scenario['requests']:,} measured requests (+{scenario['warmup']:,} warm-up) per "
+        f"run, {_plural(scenario['repetitions'], 'repetition')}, peers interleaved.",
+        "",
+        "| client | req/s median [min-max] | CPU µs/request median [min-max] "
+        "| p50 latency µs | p99 latency µs | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for client, data in scenario["clients"].items():
+        summary = data.get("summary")
+        if not summary:
+            continue
+        label = f"{client} {data.get('version', '')} (`{data.get('api', '')}`)"
+        lines.append(
+            f"| {label} | {_fmt_range(summary['req_per_s'], _fmt_rate)} "
+            f"| {_fmt_range(summary['cpu_us_per_req'], _fmt_us)} "
+            f"| {_fmt_us(summary['latency_p50_us']['median'])} "
+            f"| {_fmt_us(summary['latency_p99_us']['median'])} "
+            f"| {summary['peak_rss_mb']['median']:.1f} |"
+        )
+    reference = scenario.get("reference")
+    if reference and reference.get("summary"):
+        summary = reference["summary"]
+        lines.append(
+            f"| *reference (C):* `{reference['label']}`, {reference['seconds']:g} s "
+            f"| {_fmt_range(summary['req_per_s'], _fmt_rate)} "
+            f"| {_fmt_range(summary['cpu_us_per_req'], _fmt_us)} "
+            f"| {_fmt_us(summary['latency_p50_us']['median'])} "
+            f"| {_fmt_us(summary['latency_p99_us']['median'])} | — |"
+        )
+    lines.append("")
+    if reference and not reference.get("available"):
+        lines += [
+            "wrk is not installed, so there is no C ceiling for this scenario "
+            "(`sudo apt-get install -y wrk`).",
+            "",
+        ]
+    ratios = scenario.get("ratios") or {}
+    if ratios:
+        lines += [
+            f"{SUBJECT} relative to each peer and the reference (ratio of medians; req/s > 1 means {SUBJECT} is "
+            f"faster, CPU/request < 1 means {SUBJECT} spends less CPU per request):",
+            "",
+            f"| {SUBJECT} vs | req/s ratio | CPU/request ratio |",
+            "|---|---:|---:|",
+        ]
+        for other, values in ratios.items():
+            label = f"{other} (C ceiling)" if reference and other == reference["name"] else other
+            lines.append(
+                f"| {label} | {_fmt_ratio(values['req_per_s'])} "
+                f"| {_fmt_ratio(values['cpu_per_req'])} |"
+            )
+        lines.append("")
+    lines += _render_noise(scenario)
+    return lines
+
+
+def _render_noise(scenario: Mapping[str, Any]) -> list[str]:
+    noisy = []
+    for client, data in scenario["clients"].items():
+        for figure in ("req_per_s", "cpu_us_per_req"):
+            summary = data.get("summary", {}).get(figure)
+            if summary and Summary.from_dict(summary).spread > NOISY_SPREAD:
+                spread = Summary.from_dict(summary).spread
+                noisy.append(f"{client} {figure} ({spread:.0%})")
+    if not noisy:
+        return []
+    return [
+        f"Noisy (min-max spread over {NOISY_SPREAD:.0%} of the median): " + ", ".join(noisy) + ".",
+        "",
+    ]
+
+
+def _render_load_warning(machine: Mapping[str, Any]) -> list[str]:
+    before = machine["load_average_before"][0]
+    if before < 0.5:
+        return []
+    return [
+        f"Warning: the machine was busy before the run (1-minute load average {before:.2f});"
+        " other processes compete for the cores and the figures are noisier.",
+        "",
+    ]
+
+
+# ---------------------------------------------------------------------------
+# files
+
+
+def results_stem(results: Mapping[str, Any]) -> str:
+    """``YYYYmmdd-HHMMSS-<scenario or all>[-quick]``, from the run's start time."""
+    created = dt.datetime.fromisoformat(results["created"])
+    scenarios = list(results["scenarios"])
+    what = scenarios[0] if len(scenarios) == 1 else "all"
+    suffix = "-quick" if results["mode"] == "quick" else ""
+    return f"{created:%Y%m%d-%H%M%S}-{what}{suffix}"
+
+
+def save(results: Mapping[str, Any], directory: Path = RESULTS_DIR) -> tuple[Path, Path]:
+    """Write the results JSON and the Markdown report; return both paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = results_stem(results)
+    json_path = directory / f"{stem}.json"
+    md_path = directory / f"{stem}.md"
+    json_path.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    md_path.write_text(render_markdown(results), encoding="utf-8")
+    return json_path, md_path
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a results file; raises ``ValueError`` when it is not one."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "scenarios" not in data or "schema" not in data:
+        raise ValueError(f"{path} is not a benchmark results file")
+    return data
+
+
+# ---------------------------------------------------------------------------
+# comparison
+
+
+def _change(before: float, after: float) -> str:
+    if before == 0:
+        return "—"
+    return f"{(after - before) / before:+.1%}"
+
+
+def _overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return float(a["min"]) <= float(b["max"]) and float(b["min"]) <= float(a["max"])
+
+
+def _compare_figure(a: Mapping[str, Any], b: Mapping[str, Any], figure: str, fmt: Any) -> str:
+    sa, sb = a[figure], b[figure]
+    note = " (within noise)" if _overlap(sa, sb) else ""
+    return f"{fmt(sa['median'])} → {fmt(sb['median'])} {_change(sa['median'], sb['median'])}{note}"
+
+
+def _settings_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    notes = []
+    if a["mode"] != b["mode"]:
+        notes.append(f"mode differs ({a['mode']} vs {b['mode']})")
+    if a["pinning"] != b["pinning"]:
+        notes.append("CPU pinning differs")
+    for key in ("cpu_model", "python", "platform"):
+        if a["machine"].get(key) != b["machine"].get(key):
+            notes.append(f"{key} differs")
+    return notes
+
+
+def render_comparison(
+    a: Mapping[str, Any], b: Mapping[str, Any], a_name: str = "A", b_name: str = "B"
+) -> str:
+    """Markdown: each figure's median in A → B, the change, and whether it is noise.
+
+    A change is marked "within noise" when the min-max ranges of A and B overlap.
+    """
+    lines = [
+        f"# Comparison: {a_name} → {b_name}",
+        "",
+        f"- A: {a['created']} ({a['mode']} mode)",
+        f"- B: {b['created']} ({b['mode']} mode)",
+    ]
+    for note in _settings_differences(a, b):
+        lines.append(f"- Warning: {note}; the comparison may not be meaningful.")
+    lines.append("")
+    common = [name for name in a["scenarios"] if name in b["scenarios"]]
+    if not common:
+        lines.append("The two runs have no scenario in common.")
+    for name in common:
+        sa, sb = a["scenarios"][name], b["scenarios"][name]
+        lines += [
+            f"## {name}",
+            "",
+            "| client | req/s | CPU µs/request | p50 latency µs | p99 latency µs |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        rows = _comparable_rows(sa, sb)
+        for label, ra, rb in rows:
+            lines.append(
+                f"| {label} | {_compare_figure(ra, rb, 'req_per_s', _fmt_rate)} "
+                f"| {_compare_figure(ra, rb, 'cpu_us_per_req', _fmt_us)} "
+                f"| {_compare_figure(ra, rb, 'latency_p50_us', _fmt_us)} "
+                f"| {_compare_figure(ra, rb, 'latency_p99_us', _fmt_us)} |"
+            )
+        only = sorted(set(sa["clients"]) ^ set(sb["clients"]))
+        lines.append("")
+        if only:
+            lines += [f"Measured in one run only: {', '.join(only)}.", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _comparable_rows(
+    sa: Mapping[str, Any], sb: Mapping[str, Any]
+) -> list[tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
+    rows = []
+    for client, data in sa["clients"].items():
+        other = sb["clients"].get(client)
+        if data.get("summary") and other and other.get("summary"):
+            version_a, version_b = data.get("version"), other.get("version")
+            label = client if version_a == version_b else f"{client} {version_a}→{version_b}"
+            rows.append((label, data["summary"], other["summary"]))
+    ra, rb = sa.get("reference") or {}, sb.get("reference") or {}
+    if ra.get("summary") and rb.get("summary"):
+        rows.append((f"*{ra['label']}* (reference)", ra["summary"], rb["summary"]))
+    return rows

@@ -1,0 +1,128 @@
+"""Measure one client once, in a process of its own, and print one JSON line.
+
+Started by the suite as::
+
+    python -m benchmarks.runner --scenario sync-sequential --client darter \\
+        --base-url http://127.0.0.1:PORT --requests 5000 --warmup 500 [--cpu N]
+
+It pins itself to ``--cpu`` (when given), opens the client, runs the scenario's
+workload (warm-up, then the measured loop) and prints a single JSON object on standard
+output with the figures of the measured loop and the process's peak RSS. Anything
+else it would say goes to standard error. ``--profile FILE`` runs cProfile around
+the measured loop only and writes its statistics to FILE (the timings of such a run
+include the profiler's overhead and are not comparable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+from importlib import metadata
+from typing import Any
+
+from .clients import find_spec
+from .scenarios import SCENARIOS
+from .stats import percentile
+from .workloads import WORKLOADS, LoopFigures
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.runner", description="Measure one client once."
+    )
+    parser.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    parser.add_argument("--client", required=True)
+    parser.add_argument("--base-url", required=True, help="http://127.0.0.1:PORT")
+    parser.add_argument("--requests", type=int, required=True)
+    parser.add_argument("--warmup", type=int, required=True)
+    parser.add_argument("--cpu", type=int, default=None, help="pin this process to CPU")
+    parser.add_argument("--profile", default=None, help="write cProfile stats here")
+    return parser.parse_args(argv)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def figures_to_record(figures: LoopFigures) -> dict[str, float | int]:
+    """The JSON figures of one measured loop: raw times plus per-request derivations."""
+    count = figures.requests
+    cpu_s = figures.cpu_user_s + figures.cpu_sys_s
+    ordered = sorted(figures.latencies_s)
+    return {
+        "requests": count,
+        "wall_s": figures.wall_s,
+        "cpu_user_s": figures.cpu_user_s,
+        "cpu_sys_s": figures.cpu_sys_s,
+        "cpu_s": cpu_s,
+        "req_per_s": count / figures.wall_s if figures.wall_s > 0 else 0.0,
+        "cpu_us_per_req": cpu_s / count * 1e6 if count else 0.0,
+        "latency_p50_us": percentile(ordered, 0.50) * 1e6,
+        "latency_p99_us": percentile(ordered, 0.99) * 1e6,
+        "latency_mean_us": sum(ordered) / count * 1e6,
+        "latency_max_us": ordered[-1] * 1e6,
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Open the client, run the workload, close the client; return the JSON record."""
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
+    scenario = SCENARIOS[args.scenario]
+    workload = WORKLOADS[scenario.workload]
+    spec = find_spec(workload.kind, args.client)
+    if args.requests < 1 or args.warmup < 0:
+        raise ValueError("--requests must be at least 1 and --warmup at least 0")
+
+    rss_before_client_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    session = spec.open(args.base_url + scenario.path)
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    try:
+        figures = workload.run(session, args.requests, args.warmup, scenario.body_size, profiler)
+    finally:
+        session.close()
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+
+    record: dict[str, Any] = {
+        "scenario": scenario.name,
+        "client": spec.name,
+        "api": spec.api,
+        "version": _version(spec.distribution),
+        "warmup": args.warmup,
+        "cpu_pinned": args.cpu,
+        "pid": os.getpid(),
+    }
+    record.update(figures_to_record(figures))
+    # ru_maxrss is in KiB on Linux (bytes on macOS, where this suite is not tuned).
+    record["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    record["rss_before_client_kb"] = rss_before_client_kb
+    record["profiled"] = bool(args.profile)
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: print the record as one JSON line; exit 1 on any failure."""
+    args = _parse_args(argv)
+    try:
+        record = run(args)
+    except Exception as exc:
+        print(f"runner {args.client}/{args.scenario} failed: {exc!r}", file=sys.stderr)
+        raise
+    sys.stdout.write(json.dumps(record, sort_keys=True) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,296 @@
+"""A whole benchmark run: nginx up, every client measured in interleaved repetitions.
+
+For each scenario, repetition after repetition, each peer is measured once in a fresh
+runner process, in the scenario's order (A B C A B C ...), then wrk once when it is
+available, so that a slow drift of the machine affects every client alike. The
+result is the raw record of every measurement, ready for ``report``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clients import find_spec
+from .cpus import Pinning, pin_current_process
+from .scenarios import (
+    DEFAULT_REPETITIONS,
+    QUICK_REPETITIONS,
+    QUICK_WRK_SECONDS,
+    WRK_SECONDS,
+    Scenario,
+)
+from .server import NginxServer, running_nginx
+from .workloads import WORKLOADS
+from .wrk import run_wrk, wrk_version
+
+SCHEMA_VERSION = 1
+# The parent of the package: runner processes start there so ``-m benchmarks.runner``
+# imports this very package.
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+_RUNNER_TIMEOUT = 900.0
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+class SuiteError(RuntimeError):
+    """A runner failed or answered something unreadable: the run is invalid."""
+
+
+class MissingDependency(RuntimeError):
+    """Something the run needs is not installed; the message says how to install it."""
+
+
+def _silent(line: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+@dataclass
+class SuiteOptions:
+    """What ``python -m benchmarks run`` asked for."""
+
+    scenarios: list[Scenario]
+    nginx: str
+    pinning: Pinning
+    quick: bool = False
+    repetitions: int | None = None
+    requests: int | None = None
+    warmup: int | None = None
+    clients: list[str] | None = None
+    wrk: str | None = None
+    command: str = ""
+    progress: Callable[[str], None] = field(default=_silent)
+
+    def repetition_count(self) -> int:
+        """Repetitions per client: the explicit count, else the mode's default."""
+        if self.repetitions is not None:
+            return self.repetitions
+        return QUICK_REPETITIONS if self.quick else DEFAULT_REPETITIONS
+
+    def peers_of(self, scenario: Scenario) -> list[str]:
+        """The scenario's peers, narrowed to ``clients`` when given (order kept)."""
+        if self.clients is None:
+            return list(scenario.peers)
+        return [name for name in scenario.peers if name in self.clients]
+
+
+def check_clients(options: SuiteOptions) -> None:
+    """Fail before measuring anything when a peer cannot be imported.
+
+    Raises ``MissingDependency`` with the install command of every missing client.
+    """
+    missing = []
+    for scenario in options.scenarios:
+        kind = WORKLOADS[scenario.workload].kind
+        for name in options.peers_of(scenario):
+            spec = find_spec(kind, name)
+            if importlib.util.find_spec(spec.module) is None:
+                missing.append(f"  {spec.name}: {spec.install_hint()}")
+    if missing:
+        lines = "\n".join(sorted(set(missing)))
+        raise MissingDependency(f"peer clients are not installed:\n{lines}")
+
+
+def runner_environment() -> dict[str, str]:
+    """The runners' environment: no proxy settings, a fixed hash seed."""
+    env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def run_runner(
+    scenario: Scenario,
+    client: str,
+    base_url: str,
+    requests: int,
+    warmup: int,
+    cpu: int | None,
+    profile: str | None = None,
+) -> dict[str, Any]:
+    """Measure ``client`` once in a fresh runner process; return its JSON record.
+
+    Raises ``SuiteError`` with the runner's standard error when it fails.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.runner",
+        "--scenario",
+        scenario.name,
+        "--client",
+        client,
+        "--base-url",
+        base_url,
+        "--requests",
+        str(requests),
+        "--warmup",
+        str(warmup),
+    ]
+    if cpu is not None:
+        command += ["--cpu", str(cpu)]
+    if profile is not None:
+        command += ["--profile", profile]
+    done = subprocess.run(
+        command,
+        cwd=PACKAGE_PARENT,
+        env=runner_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=_RUNNER_TIMEOUT,
+    )
+    if done.returncode != 0:
+        raise SuiteError(
+            f"runner for {client} ({scenario.name}) exited with {done.returncode}:\n"
+            f"{done.stderr.strip()}"
+        )
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    try:
+        record: dict[str, Any] = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError) as exc:
+        raise SuiteError(
+            f"runner for {client} printed no JSON record:\n{done.stdout}{done.stderr}"
+        ) from exc
+    return record
+
+
+def machine_info() -> dict[str, Any]:
+    """What the results depend on besides the code: Python, OS, CPU, load."""
+    cpu_model = platform.processor() or "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpu_model": cpu_model,
+        "cpu_count": os.cpu_count(),
+        "load_average_before": list(os.getloadavg()),
+    }
+
+
+def _measure_scenario(
+    scenario: Scenario, server: NginxServer, options: SuiteOptions
+) -> dict[str, Any]:
+    """Every repetition of one scenario: runner records per client, wrk's per run."""
+    quick = options.quick
+    requests = options.requests or scenario.request_count(quick)
+    warmup = options.warmup if options.warmup is not None else scenario.warmup_count(quick)
+    repetitions = options.repetition_count()
+    peers = options.peers_of(scenario)
+    cpu = options.pinning.client_cpu
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in peers}
+    wrk_runs: list[dict[str, Any]] = []
+    seconds = QUICK_WRK_SECONDS if quick else WRK_SECONDS
+    use_wrk = options.wrk is not None and scenario.wrk is not None
+    options.progress(
+        f"== {scenario.name}: {requests} requests (+{warmup} warm-up) per run, "
+        f"{repetitions} repetition(s), peers interleaved: {', '.join(peers)}"
+        + (f", then {scenario.wrk.label()} for {seconds:g} s" if use_wrk and scenario.wrk else "")
+    )
+    for repetition in range(1, repetitions + 1):
+        for name in peers:
+            record = run_runner(scenario, name, server.base_url, requests, warmup, cpu)
+            runs[name].append(record)
+            options.progress(
+                f"  [{repetition}/{repetitions}] {name:<10} {record['req_per_s']:>9,.0f} req/s"
+                f"  {record['cpu_us_per_req']:>7.1f} µs CPU/req"
+                f"  p50 {record['latency_p50_us']:>7.1f} µs"
+            )
+        if use_wrk and options.wrk is not None and scenario.wrk is not None:
+            figures = run_wrk(
+                options.wrk,
+                server.url(scenario.path),
+                seconds,
+                connections=scenario.wrk.connections,
+                threads=scenario.wrk.threads,
+            )
+            wrk_runs.append(figures)
+            options.progress(
+                f"  [{repetition}/{repetitions}] {'wrk':<10} {figures['req_per_s']:>9,.0f} req/s"
+                f"  {figures['cpu_us_per_req']:>7.1f} µs CPU/req"
+                f"  p50 {figures['latency_p50_us']:>7.1f} µs"
+            )
+    reference: dict[str, Any] | None = None
+    if scenario.wrk is not None:
+        reference = {
+            "name": "wrk",
+            "label": scenario.wrk.label(),
+            "available": options.wrk is not None,
+            "version": wrk_version(options.wrk) if options.wrk else None,
+            "seconds": seconds,
+            "runs": wrk_runs,
+        }
+    return {
+        "description": scenario.description,
+        "workload": scenario.workload,
+        "path": scenario.path,
+        "body_size": scenario.body_size,
+        "requests": requests,
+        "warmup": warmup,
+        "repetitions": repetitions,
+        "peers": peers,
+        "clients": {name: {"runs": records} for name, records in runs.items()},
+        "reference": reference,
+    }
+
+
+def run_suite(options: SuiteOptions) -> dict[str, Any]:
+    """Start nginx, measure every selected scenario, stop nginx; return the raw results.
+
+    Raises ``MissingDependency`` before starting anything when a peer is missing,
+    ``SuiteError`` when a measurement fails, ``ServerError`` when nginx does.
+    """
+    check_clients(options)
+    pin_current_process(options.pinning.client_cpu)
+    started = dt.datetime.now(dt.timezone.utc)
+    large_size = max((scenario.large_size for scenario in options.scenarios), default=0)
+    results: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "created": started.isoformat(timespec="seconds"),
+        "command": options.command,
+        "mode": "quick" if options.quick else "full",
+        "machine": machine_info(),
+        "pinning": options.pinning.to_dict(),
+        "scenarios": {},
+    }
+    with running_nginx(options.nginx, cpu=options.pinning.server_cpu, large_size=large_size) as (
+        server
+    ):
+        results["server"] = {
+            "name": "nginx",
+            "version": server.version,
+            "worker_processes": 1,
+            "keepalive_requests": server.config.keepalive_requests,
+            "worker_cpus": _worker_cpus(server),
+        }
+        options.progress(f"nginx {server.version} on {server.base_url}")
+        options.progress(options.pinning.describe())
+        for scenario in options.scenarios:
+            results["scenarios"][scenario.name] = _measure_scenario(scenario, server, options)
+    results["machine"]["load_average_after"] = list(os.getloadavg())
+    results["duration_s"] = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
+    return results
+
+
+def _worker_cpus(server: NginxServer) -> list[list[int]]:
+    """The cores each nginx worker may run on, read back to confirm the pinning."""
+    cpus = []
+    for pid in server.worker_pids():
+        try:
+            cpus.append(sorted(os.sched_getaffinity(pid)))
+        except OSError:
+            continue
+    return cpus

@@ -1,0 +1,370 @@
+"""The asyncio backend: ``loop.create_connection`` and a lean ``asyncio.Protocol``.
+
+No ``StreamReader`` and no anyio on this path. Incoming data is kept by the
+protocol until a ``read`` takes it; EOF and connection loss are recorded as flags,
+so ``peer_closed`` costs nothing. Read deadlines use one timer per connection that
+is re-armed only when it fires early, rather than a timer object per read. Writes
+respect the transport's flow control. Runs unchanged on uvloop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar, cast
+
+from .._exceptions import (
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+)
+from .._types import SocketOption
+from .base import AsyncBackend, AsyncEvent, AsyncNetworkStream, socket_is_readable
+
+__all__ = ["AsyncioBackend", "AsyncioStream"]
+
+T = TypeVar("T")
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+class _ClientProtocol(asyncio.Protocol):
+    """Collects what arrives and wakes the one reader waiting for it."""
+
+    __slots__ = (
+        "_buffer",
+        "_drain_waiter",
+        "_paused",
+        "_read_waiter",
+        "eof",
+        "exception",
+        "transport",
+    )
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self._buffer: list[bytes] = []
+        self._read_waiter: asyncio.Future[None] | None = None
+        self._drain_waiter: asyncio.Future[None] | None = None
+        self._paused = False
+        self.eof = False
+        self.exception: BaseException | None = None
+
+    # Callbacks from the event loop
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer.append(data)
+        self._wake_reader()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake_reader()
+        return False  # let the transport close itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        if exc is not None:
+            self.exception = exc
+        self._wake_reader()
+        self._wake_writer()
+
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        self._wake_writer()
+
+    def _wake_reader(self) -> None:
+        waiter = self._read_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _wake_writer(self) -> None:
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # Used by the stream
+
+    def take(self, max_bytes: int) -> bytes:
+        buffer = self._buffer
+        data = buffer[0] if len(buffer) == 1 else b"".join(buffer)
+        buffer.clear()
+        if len(data) > max_bytes:
+            buffer.append(data[max_bytes:])
+            data = data[:max_bytes]
+        return data
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self._buffer)
+
+
+class AsyncioStream(AsyncNetworkStream):
+    """A TCP or Unix connection (possibly TLS) on the running asyncio loop."""
+
+    __slots__ = ("_deadline", "_loop", "_protocol", "_timer", "_transport")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        transport: asyncio.Transport,
+        protocol: _ClientProtocol,
+    ) -> None:
+        self._loop = loop
+        self._transport = transport
+        self._protocol = protocol
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline = 0.0
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        protocol = self._protocol
+        if not protocol.has_data:
+            if protocol.eof:
+                return self._at_eof()
+            await self._wait_for_data(timeout)
+            if not protocol.has_data:
+                return self._at_eof()
+        return protocol.take(max_bytes)
+
+    def _at_eof(self) -> bytes:
+        exc = self._protocol.exception
+        if exc is not None:
+            raise ReadError(f"Reading from the connection failed: {_describe(exc)}") from exc
+        return b""
+
+    async def _wait_for_data(self, timeout: float | None) -> None:
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._protocol._read_waiter = waiter
+        if timeout is not None:
+            self._deadline = self._loop.time() + timeout
+            if self._timer is None:
+                self._timer = self._loop.call_at(self._deadline, self._on_timer)
+        try:
+            await waiter
+        finally:
+            self._protocol._read_waiter = None
+        if waiter.cancelled():  # pragma: no cover - cancellation propagates from await
+            raise asyncio.CancelledError()
+        exc = waiter.exception()
+        if exc is not None:
+            raise exc
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        waiter = self._protocol._read_waiter
+        if waiter is None or waiter.done():
+            return
+        now = self._loop.time()
+        if now < self._deadline:
+            # A later read moved the deadline: wait for the rest of it.
+            self._timer = self._loop.call_at(self._deadline, self._on_timer)
+            return
+        waiter.set_exception(ReadTimeout("No data received within the read timeout."))
+
+    async def write(self, data: bytes, timeout: float | None = None) -> None:
+        protocol = self._protocol
+        if protocol.eof and self._transport.is_closing():
+            raise WriteError("Writing to the connection failed: it is closed.")
+        try:
+            self._transport.write(data)
+        except (OSError, RuntimeError) as exc:
+            raise WriteError(f"Writing to the connection failed: {_describe(exc)}") from exc
+        if protocol._paused:
+            await self._drain(timeout)
+
+    async def _drain(self, timeout: float | None) -> None:
+        protocol = self._protocol
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        protocol._drain_waiter = waiter
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            raise WriteTimeout(
+                f"The request could not be sent within the write timeout ({timeout} s)."
+            ) from None
+        finally:
+            protocol._drain_waiter = None
+        if protocol.exception is not None:
+            exc = protocol.exception
+            raise WriteError(f"Writing to the connection failed: {_describe(exc)}") from exc
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> AsyncioStream:
+        try:
+            transport = await self._loop.start_tls(
+                self._transport,
+                self._protocol,
+                ssl_context,
+                server_hostname=server_hostname,
+                ssl_handshake_timeout=timeout,
+            )
+        except (asyncio.TimeoutError, TimeoutError):
+            await self.aclose()
+            raise ConnectTimeout(
+                f"The TLS handshake did not finish within the connect timeout ({timeout} s)."
+            ) from None
+        except (OSError, ssl.SSLError, ConnectionError, ValueError) as exc:
+            await self.aclose()
+            error = ConnectError(f"TLS handshake with {server_hostname} failed: {_describe(exc)}")
+            error.phase = "tls"
+            raise error from exc
+        if transport is None:  # pragma: no cover - only when the loop is closing
+            raise ConnectError("The TLS handshake was abandoned: the event loop is closing.")
+        return AsyncioStream(self._loop, transport, self._protocol)
+
+    async def aclose(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        # abort() and not close(): nothing is owed to a server we are done with, and it
+        # closes the socket at once instead of after the write buffer drained.
+        self._transport.abort()
+
+    @property
+    def alpn_protocol(self) -> str | None:
+        ssl_object = self._transport.get_extra_info("ssl_object")
+        return None if ssl_object is None else ssl_object.selected_alpn_protocol()
+
+    @property
+    def peer_closed(self) -> bool:
+        return self._protocol.eof or self._transport.is_closing()
+
+    def is_readable(self) -> bool:
+        if self._protocol.has_data or self.peer_closed:
+            return True
+        # The loop may not have run since the peer closed: ask the socket itself.
+        sock = self._transport.get_extra_info("socket")
+        return sock is not None and socket_is_readable(sock)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "client_addr":
+            return self._transport.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._transport.get_extra_info("peername")
+        if info == "is_readable":
+            return self.is_readable()
+        if info in ("ssl_object", "socket"):
+            return self._transport.get_extra_info(info)
+        return None
+
+
+class _Event(AsyncEvent):
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        if self._event.is_set():
+            return True
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+class AsyncioBackend(AsyncBackend):
+    """asyncio (and uvloop): the backend ``AsyncClient`` uses under an asyncio loop."""
+
+    name = "asyncio"
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> AsyncioStream:
+        loop = asyncio.get_running_loop()
+        local = None if local_address is None else (local_address, 0)
+        protocol = _ClientProtocol()
+        try:
+            transport, _ = await asyncio.wait_for(
+                loop.create_connection(lambda: protocol, host, port, local_addr=local), timeout
+            )
+        except asyncio.TimeoutError:
+            raise ConnectTimeout(
+                f"Connecting to {host}:{port} did not finish within the connect timeout "
+                f"({timeout} s)."
+            ) from None
+        except OSError as exc:
+            raise ConnectError(f"Could not connect to {host}:{port}: {_describe(exc)}") from exc
+        return _finish_connect(loop, transport, protocol, socket_options)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> AsyncioStream:
+        loop = asyncio.get_running_loop()
+        protocol = _ClientProtocol()
+        try:
+            transport, _ = await asyncio.wait_for(
+                loop.create_unix_connection(lambda: protocol, path), timeout
+            )
+        except asyncio.TimeoutError:
+            raise ConnectTimeout(
+                f"Connecting to the Unix socket {path} did not finish within the connect "
+                f"timeout ({timeout} s)."
+            ) from None
+        except OSError as exc:
+            raise ConnectError(
+                f"Could not connect to Unix socket {path}: {_describe(exc)}"
+            ) from exc
+        return _finish_connect(loop, transport, protocol, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    def clock(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def create_lock(self) -> asyncio.Lock:
+        return asyncio.Lock()
+
+    def create_event(self) -> AsyncEvent:
+        return _Event()
+
+    async def run_shielded(self, function: Callable[..., Awaitable[T]], *args: Any) -> T:
+        return await asyncio.shield(function(*args))
+
+
+def _finish_connect(
+    loop: asyncio.AbstractEventLoop,
+    transport: asyncio.BaseTransport,
+    protocol: _ClientProtocol,
+    socket_options: Iterable[SocketOption] | None,
+) -> AsyncioStream:
+    transport = cast(asyncio.Transport, transport)
+    if socket_options:
+        sock: socket.socket = transport.get_extra_info("socket")
+        try:
+            for option in socket_options:
+                sock.setsockopt(*option)
+        except OSError as exc:
+            transport.abort()
+            raise ConnectError(f"Could not set a socket option: {_describe(exc)}") from exc
+    return AsyncioStream(loop, transport, protocol)
