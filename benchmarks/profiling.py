@@ -1,12 +1,15 @@
 """Where a client's CPU goes: cProfile and py-spy around one runner process.
 
 cProfile runs inside the runner around the measured loop only (deterministic, every
-call, with a large overhead per call). py-spy samples the runner from outside (low
-overhead, no instrumentation); its samples are narrowed to the measured loop by
-keeping only stacks that pass through ``workloads._measured_loop``. py-spy leaves out
-samples where the process waits in a system call (it is "idle"), so its figures are
-CPU; cProfile's time is wall time, and includes the waits for the server in the
-socket's ``recv`` functions.
+call, with a large overhead per call). Its time is wall time: the socket's ``recv``
+and ``sendall`` rows include the waits for the server and the kernel's work.
+
+py-spy samples the runner from outside (low overhead, no instrumentation) with
+``--gil``: only samples where the thread holds the GIL count, so socket waits and
+system calls (which release it) are left out and the shares are those of the
+Python-level CPU time. Its samples are narrowed to the measured loop by keeping only
+stacks that pass through ``workloads._measured_loop``, and the frames above it
+(the runner's own) are dropped.
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ def run_py_spy(
         "record",
         "--rate",
         str(rate),
+        "--gil",
         "--format",
         "raw",
         "--output",
@@ -166,11 +170,11 @@ def parse_collapsed(lines: Iterable[str]) -> list[tuple[list[str], int]]:
 
 def py_spy_tables(path: Path, top: int = 25, focus: str = FOCUS_FRAME) -> str:
     """Markdown: top functions by own and inclusive share of the measured loop's samples."""
-    stacks = [
-        (frames, count)
-        for frames, count in parse_collapsed(path.read_text(errors="replace").splitlines())
-        if any(focus in frame for frame in frames)
-    ]
+    stacks = []
+    for frames, count in parse_collapsed(path.read_text(errors="replace").splitlines()):
+        starts = [index for index, frame in enumerate(frames) if focus in frame]
+        if starts:
+            stacks.append((frames[starts[0] + 1 :] or frames[starts[0] :], count))
     total = sum(count for _, count in stacks)
     if total == 0:
         return f"py-spy recorded no sample inside `{focus}`.\n"
@@ -182,8 +186,9 @@ def py_spy_tables(path: Path, top: int = 25, focus: str = FOCUS_FRAME) -> str:
         for function in set(functions):
             inclusive[function] += count
     parts = [
-        f"py-spy, {total:,} samples on CPU inside the measured loop "
-        "(waits in system calls are not sampled).",
+        f"py-spy --gil, {total:,} samples holding the GIL inside the measured loop "
+        "(waits and system calls release the GIL and are not sampled); shares of "
+        "those samples.",
         "",
     ]
     for title, counter in (("own samples", own), ("inclusive samples", inclusive)):

@@ -196,8 +196,9 @@ def _render_scenario(name: str, scenario: Mapping[str, Any]) -> list[str]:
     ratios = scenario.get("ratios") or {}
     if ratios:
         lines += [
-            f"{SUBJECT} relative to each peer and the reference (ratio of medians; req/s > 1 means {SUBJECT} is "
-            f"faster, CPU/request < 1 means {SUBJECT} spends less CPU per request):",
+            f"{SUBJECT} relative to each peer and the reference (ratio of medians; "
+            f"req/s > 1 means {SUBJECT} is faster, CPU/request < 1 means {SUBJECT} "
+            "spends less CPU per request):",
             "",
             f"| {SUBJECT} vs | req/s ratio | CPU/request ratio |",
             "|---|---:|---:|",

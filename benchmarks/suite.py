@@ -200,9 +200,13 @@ def _measure_scenario(
         f"{repetitions} repetition(s), peers interleaved: {', '.join(peers)}"
         + (f", then {scenario.wrk.label()} for {seconds:g} s" if use_wrk and scenario.wrk else "")
     )
+    sequence = 0
     for repetition in range(1, repetitions + 1):
         for name in peers:
             record = run_runner(scenario, name, server.base_url, requests, warmup, cpu)
+            sequence += 1
+            record["repetition"] = repetition
+            record["sequence"] = sequence
             runs[name].append(record)
             options.progress(
                 f"  [{repetition}/{repetitions}] {name:<10} {record['req_per_s']:>9,.0f} req/s"

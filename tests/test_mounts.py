@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import cast
 
 import httpx
 import pytest
@@ -133,6 +135,13 @@ def test_pattern_needs_a_url_form() -> None:
 def test_invalid_patterns(pattern: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         URLPattern(pattern)
+
+
+def test_unparseable_ip_literal_host_does_not_match() -> None:
+    # Hosts with ":" are IPv6 literals, validated by URL; anything else simply fails to match.
+    url = cast(darter.URL, SimpleNamespace(scheme="http", port=None, raw_host=b"not:an:ip"))
+    assert URLPattern("all://[::1]").matches(url) is False
+    assert URLPattern("all://").matches(url) is True
 
 
 def test_pattern_equality_hash_and_repr() -> None:

@@ -110,12 +110,12 @@ SAME_AS_HTTPX: dict[str, Operation] = {
     "eq dict": lambda m: m.Headers({"a": "1"}) == {"A": "1"},
     "eq list any order": lambda m: m.Headers({"a": "1", "b": "2"}) == [("b", "2"), ("A", "1")],
     "eq repeats any order": lambda m: m.Headers(MULTI) == m.Headers(list(reversed(MULTI))),
-    "eq joined is not repeated": lambda m: m.Headers([("a", "1"), ("a", "2")])
-    == [("a", "1, 2")],
+    "eq joined is not repeated": lambda m: m.Headers([("a", "1"), ("a", "2")]) == [("a", "1, 2")],
     "eq values are case-sensitive": lambda m: m.Headers({"a": "X"}) == {"a": "x"},
     "eq whitespace matters": lambda m: m.Headers({"a": " 1"}) == {"a": "1"},
-    "eq other encoding": lambda m: m.Headers({"a": "1"})
-    == m.Headers({"a": "1"}, encoding="latin-1"),
+    "eq other encoding": lambda m: (
+        m.Headers({"a": "1"}) == m.Headers({"a": "1"}, encoding="latin-1")
+    ),
     "eq str": lambda m: m.Headers({"a": "1"}) == "abc",
     "eq None": lambda m: m.Headers() == None,  # noqa: E711
     "eq bad tuples": lambda m: m.Headers({"a": "1"}) == [("a", "1", "x")],
@@ -163,9 +163,9 @@ SAME_AS_HTTPX: dict[str, Operation] = {
     "setitem utf-8 on fresh headers": lambda m: (
         lambda h: (h.__setitem__("b", "é"), h.raw, h["b"], h.encoding)
     )(m.Headers({"a": "1"})),
-    "setitem explicit encoding": lambda m: (
-        lambda h: (h.__setitem__("b", "é"), h.raw, h["b"])
-    )(m.Headers({"a": "1"}, encoding="latin-1")),
+    "setitem explicit encoding": lambda m: (lambda h: (h.__setitem__("b", "é"), h.raw, h["b"]))(
+        m.Headers({"a": "1"}, encoding="latin-1")
+    ),
     "setitem after encoding set": lambda m: (
         lambda h: (setattr(h, "encoding", "utf-8"), h.__setitem__("b", "é"), h.raw)
     )(m.Headers({"a": "1"})),

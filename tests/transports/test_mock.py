@@ -79,9 +79,11 @@ def test_handler_exceptions_propagate() -> None:
     def handler(request: darter.Request) -> darter.Response:
         raise darter.ConnectError("no route to host", request=request)
 
-    with darter.Client(transport=darter.MockTransport(handler)) as client:
-        with pytest.raises(darter.ConnectError, match="no route to host") as info:
-            client.get("http://example.org/")
+    with (
+        darter.Client(transport=darter.MockTransport(handler)) as client,
+        pytest.raises(darter.ConnectError, match="no route to host") as info,
+    ):
+        client.get("http://example.org/")
     assert info.value.request.url == "http://example.org/"
 
 
@@ -90,15 +92,19 @@ def test_handler_must_return_a_response_with_client() -> None:
         return {"status": 200}
 
     transport = darter.MockTransport(handler)  # type: ignore[arg-type]
-    with darter.Client(transport=transport) as client:
-        with pytest.raises(TypeError, match="must return a Response .* not dict"):
-            client.get("http://example.org/")
+    with (
+        darter.Client(transport=transport) as client,
+        pytest.raises(TypeError, match=r"must return a Response .* not dict"),
+    ):
+        client.get("http://example.org/")
 
 
 def test_async_handler_with_client_is_an_error_without_warnings() -> None:
-    with darter.Client(transport=darter.MockTransport(async_echo)) as client:
-        with pytest.raises(TypeError, match="coroutine function: use it with an AsyncClient"):
-            client.get("http://example.org/")
+    with (
+        darter.Client(transport=darter.MockTransport(async_echo)) as client,
+        pytest.raises(TypeError, match="coroutine function: use it with an AsyncClient"),
+    ):
+        client.get("http://example.org/")
     # The coroutine was closed: nothing complains that it was never awaited.
     gc.collect()
 

@@ -143,9 +143,10 @@ def test_path_info_is_percent_decoded_bytes_as_latin_1(path: str, path_info: str
     environ = environ_of("http://example.org" + path)
     assert environ["PATH_INFO"] == path_info
     # PEP 3333 native strings: the decoded bytes, one code point each.
-    assert environ["PATH_INFO"].encode("latin-1").decode("utf-8") == darter.URL(
-        "http://example.org" + path
-    ).path
+    assert (
+        environ["PATH_INFO"].encode("latin-1").decode("utf-8")
+        == darter.URL("http://example.org" + path).path
+    )
 
 
 def test_query_string_is_left_encoded() -> None:
@@ -393,12 +394,26 @@ def failing_app(status: str = "500 Internal Server Error") -> Any:
 
 def test_exc_info_raises_with_raise_app_exceptions() -> None:
     app = failing_app()
-    with client_for(app) as client:
-        with pytest.raises(ValueError, match="the database is on fire") as info:
-            client.get("http://example.org/")
+    with (
+        client_for(app) as client,
+        pytest.raises(ValueError, match="the database is on fire") as info,
+    ):
+        client.get("http://example.org/")
     # The original traceback is kept, and the result is still closed.
     assert info.traceback[-1].name == "app"
     assert app.log == ["closed"]
+
+
+def test_exc_info_raises_for_a_result_without_close() -> None:
+    def app(environ: Environ, start_response: StartResponse) -> list[bytes]:
+        try:
+            {}["missing"]
+        except KeyError:
+            start_response("500 Internal Server Error", [], sys.exc_info())
+        return [b"error"]
+
+    with client_for(app) as client, pytest.raises(KeyError, match="missing"):
+        client.get("http://example.org/")
 
 
 def test_exc_info_returns_the_error_response_without_raise_app_exceptions() -> None:
@@ -436,11 +451,13 @@ def test_exc_info_after_the_body_started_is_raised_into_the_app() -> None:
             start_response("500 Internal Server Error", [], sys.exc_info())
         yield b"never sent"
 
-    with client_for(app, raise_app_exceptions=False) as client:
-        with client.stream("GET", "http://example.org/") as response:
-            assert response.status_code == 200
-            with pytest.raises(KeyError, match="too late"):
-                response.read()
+    with (
+        client_for(app, raise_app_exceptions=False) as client,
+        client.stream("GET", "http://example.org/") as response,
+    ):
+        assert response.status_code == 200
+        with pytest.raises(KeyError, match="too late"):
+            response.read()
 
 
 def test_empty_exc_info_is_ignored() -> None:
@@ -457,9 +474,11 @@ def test_exceptions_escaping_the_app_propagate(raise_app_exceptions: bool) -> No
     def app(environ: Environ, start_response: StartResponse) -> list[bytes]:
         raise ZeroDivisionError("oops")
 
-    with client_for(app, raise_app_exceptions=raise_app_exceptions) as client:
-        with pytest.raises(ZeroDivisionError):
-            client.get("http://example.org/")
+    with (
+        client_for(app, raise_app_exceptions=raise_app_exceptions) as client,
+        pytest.raises(ZeroDivisionError),
+    ):
+        client.get("http://example.org/")
 
 
 def test_exception_while_producing_the_first_chunk_closes_the_result() -> None:
@@ -473,9 +492,8 @@ def test_exception_while_producing_the_first_chunk_closes_the_result() -> None:
         start_response("200 OK", [])
         return Result(parts(), log)
 
-    with client_for(app) as client:
-        with pytest.raises(LookupError, match="broken generator"):
-            client.get("http://example.org/")
+    with client_for(app) as client, pytest.raises(LookupError, match="broken generator"):
+        client.get("http://example.org/")
     assert log == ["closed"]
 
 
@@ -485,9 +503,11 @@ def test_app_that_never_calls_start_response() -> None:
     def app(environ: Environ, start_response: StartResponse) -> Result:
         return Result([], log)
 
-    with client_for(app) as client:
-        with pytest.raises(RuntimeError, match="did not call start_response"):
-            client.get("http://example.org/")
+    with (
+        client_for(app) as client,
+        pytest.raises(RuntimeError, match="did not call start_response"),
+    ):
+        client.get("http://example.org/")
     assert log == ["closed"]
 
 

@@ -1,0 +1,1 @@
+"""Tests of the benchmark suite's own logic (no timed assertions: it only measures)."""

@@ -1,0 +1,131 @@
+"""Summaries, ratios, the Markdown report, results files and their comparison."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import report
+
+
+def _record(client: str, req_per_s: float, cpu_us: float) -> dict[str, Any]:
+    return {
+        "client": client,
+        "api": f"{client}.Client",
+        "version": "1.0",
+        "requests": 100,
+        "req_per_s": req_per_s,
+        "cpu_us_per_req": cpu_us,
+        "latency_p50_us": 1e6 / req_per_s,
+        "latency_p99_us": 2e6 / req_per_s,
+        "peak_rss_kb": 30 * 1024,
+    }
+
+
+def _results(darter_rates: list[float], wrk: bool = True) -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "created": "2025-01-02T03:04:05+00:00",
+        "command": "python -m benchmarks run",
+        "mode": "full",
+        "machine": {
+            "python": "3.11.0",
+            "implementation": "CPython",
+            "platform": "Linux",
+            "cpu_model": "test CPU",
+            "cpu_count": 2,
+            "load_average_before": [0.1, 0.1, 0.1],
+        },
+        "pinning": {"mode": "split", "server_cpu": 1, "client_cpu": 0, "reason": ""},
+        "server": {"name": "nginx", "version": "1.22.1"},
+        "scenarios": {
+            "sync-sequential": {
+                "description": "sequential GET",
+                "workload": "sync-sequential",
+                "path": "/small",
+                "body_size": 100,
+                "requests": 100,
+                "warmup": 10,
+                "repetitions": len(darter_rates),
+                "peers": ["darter", "httpx"],
+                "clients": {
+                    "darter": {"runs": [_record("darter", r, 100.0) for r in darter_rates]},
+                    "httpx": {"runs": [_record("httpx", 1000.0, 400.0) for _ in darter_rates]},
+                },
+                "reference": {
+                    "name": "wrk",
+                    "label": "wrk -t1 -c1",
+                    "available": wrk,
+                    "version": "wrk 4" if wrk else None,
+                    "seconds": 5.0,
+                    "runs": (
+                        [
+                            {
+                                "req_per_s": 8000.0,
+                                "cpu_us_per_req": 20.0,
+                                "latency_p50_us": 100.0,
+                                "latency_p99_us": 200.0,
+                                "requests": 40000,
+                            }
+                        ]
+                        if wrk
+                        else []
+                    ),
+                },
+            }
+        },
+    }
+
+
+def test_summaries_and_ratios() -> None:
+    results = report.add_summaries(_results([2000.0, 1900.0, 2100.0]))
+    scenario = results["scenarios"]["sync-sequential"]
+    summary = scenario["clients"]["darter"]["summary"]
+    assert summary["req_per_s"] == {"median": 2000.0, "min": 1900.0, "max": 2100.0, "n": 3}
+    assert summary["peak_rss_mb"]["median"] == pytest.approx(30.0)
+    assert scenario["ratios"]["httpx"] == {"req_per_s": 2.0, "cpu_per_req": 0.25}
+    assert scenario["ratios"]["wrk"]["req_per_s"] == pytest.approx(0.25)
+
+
+def test_markdown_report() -> None:
+    text = report.render_markdown(report.add_summaries(_results([2000.0, 1900.0, 2100.0])))
+    assert "| darter 1.0 (`darter.Client`) | 2,000 [1,900-2,100] | 100 [100-100] |" in text
+    assert "| httpx | 2.00x | 0.25x |" in text
+    assert "| wrk (C ceiling) | 0.25x | 5.00x |" in text
+    assert "CPU pinning: nginx on CPU 1, clients on CPU 0 (different cores)" in text
+
+
+def test_missing_wrk_is_said() -> None:
+    text = report.render_markdown(report.add_summaries(_results([2000.0], wrk=False)))
+    assert "wrk is not installed" in text
+    assert "apt-get install -y wrk" in text
+
+
+def test_noisy_figures_are_flagged() -> None:
+    text = report.render_markdown(report.add_summaries(_results([1000.0, 2000.0, 3000.0])))
+    assert "Noisy" in text
+    assert "darter req_per_s" in text
+
+
+def test_save_load_and_compare(tmp_path: Path) -> None:
+    a = report.add_summaries(_results([2000.0, 1900.0, 2100.0]))
+    b_raw = copy.deepcopy(_results([2400.0, 2300.0, 2500.0]))
+    b_raw["created"] = "2025-01-03T03:04:05+00:00"
+    b = report.add_summaries(b_raw)
+    json_a, md_a = report.save(a, tmp_path)
+    json_b, _ = report.save(b, tmp_path)
+    assert json_a.name == "20250102-030405-sync-sequential.json"
+    assert md_a.read_text().startswith("# darter benchmarks")
+    text = report.render_comparison(report.load(json_a), report.load(json_b))
+    assert "2,000 → 2,400 +20.0% |" in text
+    assert "1,000 → 1,000 +0.0% (within noise)" in text
+
+
+def test_load_rejects_other_json(tmp_path: Path) -> None:
+    path = tmp_path / "other.json"
+    path.write_text('{"hello": 1}')
+    with pytest.raises(ValueError, match="not a benchmark results file"):
+        report.load(path)

@@ -1,0 +1,38 @@
+"""The generated nginx configuration and the bodies it serves (nginx is not started)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.resources import SMALL_SIZE, TWO_K_SIZE
+from benchmarks.server import NginxConfig, find_nginx, free_port
+
+
+def test_config_has_what_the_suite_promises(tmp_path: Path) -> None:
+    text = NginxConfig(prefix=tmp_path, port=12345).render()
+    for directive in (
+        "worker_processes 1;",
+        "access_log off;",
+        "keepalive_requests 10000000;",
+        "listen 127.0.0.1:12345",
+        "location = /small",
+        "location = /2k",
+        "location = /upload",
+        "daemon off;",
+    ):
+        assert directive in text
+    assert "location = /large" not in text
+
+
+def test_write_creates_bodies_of_the_right_size(tmp_path: Path) -> None:
+    config = NginxConfig(prefix=tmp_path, port=free_port(), large_size=3 << 20)
+    conf = config.write()
+    assert conf.read_text().startswith("# Generated")
+    assert (config.root / "small").stat().st_size == SMALL_SIZE
+    assert (config.root / "2k").stat().st_size == TWO_K_SIZE
+    assert (config.root / "large").stat().st_size == 3 << 20
+    assert "location = /large" in conf.read_text()
+
+
+def test_explicit_missing_binary_is_not_found(tmp_path: Path) -> None:
+    assert find_nginx(str(tmp_path / "no-nginx-here")) is None
