@@ -20,6 +20,9 @@ SUBJECT = "darter"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # A figure whose (max - min) / median exceeds this is flagged as noisy.
 NOISY_SPREAD = 0.10
+# Above either of these before a run, the report warns that the machine was busy.
+BUSY_LOAD = 0.5
+BUSY_FRACTION = 0.10
 
 _CLIENT_FIGURES = (
     "req_per_s",
@@ -131,7 +134,12 @@ def render_markdown(results: Mapping[str, Any]) -> str:
     lines += [
         f"- Python {machine['python']} ({machine['implementation']}), {machine['platform']}",
         f"- CPU: {machine['cpu_model']}, {machine['cpu_count']} cores; "
-        f"load average before the run: {machine['load_average_before'][0]:.2f}",
+        f"load average before the run: {machine['load_average_before'][0]:.2f}"
+        + (
+            f", {machine['busy_before']:.0%} busy"
+            if machine.get("busy_before") is not None
+            else ""
+        ),
         f"- server: nginx {server.get('version', '?')}, 1 worker, keep-alive, access log off",
         f"- {_describe_pinning(results['pinning'])}",
         "",
@@ -231,12 +239,14 @@ def _render_noise(scenario: Mapping[str, Any]) -> list[str]:
 
 
 def _render_load_warning(machine: Mapping[str, Any]) -> list[str]:
-    before = machine["load_average_before"][0]
-    if before < 0.5:
+    load = machine["load_average_before"][0]
+    busy = machine.get("busy_before")
+    if load < BUSY_LOAD and (busy is None or busy < BUSY_FRACTION):
         return []
+    measured = "" if busy is None else f", {busy:.0%} of all cores busy in the second before"
     return [
-        f"Warning: the machine was busy before the run (1-minute load average {before:.2f});"
-        " other processes compete for the cores and the figures are noisier.",
+        f"Warning: the machine was busy before the run (1-minute load average {load:.2f}"
+        f"{measured}); other processes compete for the cores and the figures are noisier.",
         "",
     ]
 

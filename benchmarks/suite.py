@@ -15,6 +15,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +163,33 @@ def run_runner(
     return record
 
 
+def _cpu_times() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all cores since boot, from /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    ticks = [int(value) for value in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def busy_fraction(seconds: float = 1.0) -> float | None:
+    """How busy the machine's cores are (0..1) over ``seconds``, before the run starts.
+
+    Other processes competing for the cores make every figure noisier; the report
+    warns when this is high. None where /proc/stat is not available.
+    """
+    before = _cpu_times()
+    if before is None:
+        return None
+    time.sleep(seconds)
+    after = _cpu_times()
+    if after is None or after[1] == before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
 def machine_info() -> dict[str, Any]:
     """What the results depend on besides the code: Python, OS, CPU, load."""
     cpu_model = platform.processor() or "unknown"
@@ -178,6 +206,7 @@ def machine_info() -> dict[str, Any]:
         "cpu_model": cpu_model,
         "cpu_count": os.cpu_count(),
         "load_average_before": list(os.getloadavg()),
+        "busy_before": busy_fraction(),
     }
 
 
@@ -281,6 +310,9 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
             "worker_cpus": _worker_cpus(server),
         }
         options.progress(f"nginx {server.version} on {server.base_url}")
+        busy = results["machine"]["busy_before"]
+        if busy is not None:
+            options.progress(f"machine busy before the run: {busy:.0%} of all cores")
         options.progress(options.pinning.describe())
         for scenario in options.scenarios:
             results["scenarios"][scenario.name] = _measure_scenario(scenario, server, options)

@@ -129,3 +129,11 @@ def test_load_rejects_other_json(tmp_path: Path) -> None:
     path.write_text('{"hello": 1}')
     with pytest.raises(ValueError, match="not a benchmark results file"):
         report.load(path)
+
+
+def test_busy_machine_is_reported() -> None:
+    results = _results([2000.0])
+    results["machine"]["busy_before"] = 0.4
+    text = report.render_markdown(report.add_summaries(results))
+    assert "40% busy" in text
+    assert "Warning: the machine was busy before the run" in text

@@ -105,3 +105,15 @@ async def test_redirect_body_is_kept_when_small(make_client, server: str) -> Non
         response = await client.get(server + "/redirect/302")
     assert response.history[0].content == b"redirecting"
     assert json.loads(response.content)["path"] == "/echo"
+
+
+async def test_redirect_with_a_body_already_in_memory(make_client) -> None:  # type: ignore[no-untyped-def]
+    def handler(request: darter.Request) -> darter.Response:
+        if request.url.path == "/old":
+            return darter.Response(301, headers={"Location": "/new"}, text="moved")
+        return darter.Response(200, text="here")
+
+    async with make_client(transport=darter.MockTransport(handler)) as client:
+        response = await client.get("https://example.org/old", follow_redirects=True)
+    assert response.text == "here"
+    assert response.history[0].content == b"moved"

@@ -275,11 +275,8 @@ def test_raise_for_status_same_as_httpx(status_code: int, location: bool) -> Non
         try:
             returned = response.raise_for_status()
         except module.HTTPStatusError as exc:
-            assert exc.response is response
-            assert exc.request is response.request
-            return str(exc)
-        assert returned is response
-        return "success"
+            return str(exc), exc.response is response, exc.request is response.request
+        return returned is response
 
     assert outcome(darter) == outcome(httpx)
 
@@ -316,7 +313,7 @@ def test_raise_for_status_needs_a_request() -> None:
 
 def test_elapsed() -> None:
     response = Response(200, content=b"x")
-    with pytest.raises(RuntimeError, match="'.elapsed' may only be accessed"):
+    with pytest.raises(RuntimeError, match=r"'\.elapsed' may only be accessed"):
         response.elapsed  # noqa: B018
     response.elapsed = datetime.timedelta(seconds=2)
     assert response.elapsed == datetime.timedelta(seconds=2)
@@ -389,7 +386,11 @@ def test_encoding_and_text_same_as_httpx(
             content=body,
             default_encoding=DEFAULT_ENCODINGS[default],
         )
-        return response.charset_encoding, response.encoding, response.text
+        try:
+            text = response.text
+        except UnicodeError as exc:
+            text = f"raises {type(exc).__name__}"
+        return response.charset_encoding, response.encoding, text
 
     assert result(darter) == result(httpx)
 
@@ -942,8 +943,9 @@ async def test_async_errors_carry_the_request() -> None:
     with pytest.raises(darter.CloseError) as closing:
         await response.aclose()
     assert closing.value.request is req
-    gzipped = Response(200, headers={"Content-Encoding": "gzip"}, request=req, content=iter([]))
-    gzipped.stream = RecordingAsyncStream(b"not gzip")
+    # Cut short: the error comes once the whole raw body was received.
+    truncated = RecordingAsyncStream(gzip.compress(b"x" * 100)[:12])
+    gzipped = Response(200, headers={"Content-Encoding": "gzip"}, request=req, stream=truncated)
     with pytest.raises(darter.DecodingError) as decoding:
         await gzipped.aread()
     assert decoding.value.request is req

@@ -316,6 +316,10 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
 
     async def _discard_redirect_body(self, response: Response) -> None:
         """Read a little of a redirect's body to keep the connection, never decoding it."""
+        if response.is_stream_consumed or response.is_closed:
+            # Built with its body in memory (a mock transport, say): nothing to drain.
+            await response.aclose()
+            return
         chunks: list[bytes] = []
         received = 0
         raw: Any = response.aiter_raw()  # a generator: it has aclose()

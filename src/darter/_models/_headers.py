@@ -199,22 +199,21 @@ class Headers(MutableMapping[str, str]):
     def __setitem__(self, key: str, value: str) -> None:
         """Set ``key`` to one value, replacing every field of that name in place.
 
-        Text is encoded with the explicit ``encoding`` if one was set; else non-ASCII
-        text is encoded as ISO-8859-1 when the fields already are (so that it reads back
-        as given), and as UTF-8 otherwise.
+        Text is encoded with the explicit ``encoding`` if one was set; else as UTF-8,
+        or as ISO-8859-1 when the value is not ASCII and the fields already are
+        ISO-8859-1 (so that it reads back as given).
         """
-        encoding = self._encoding
-        if not self._encoding_is_explicit:
-            encoding = "utf-8"
-            non_ascii = (isinstance(value, str) and not value.isascii()) or (
-                isinstance(key, str) and not key.isascii()
-            )
-            if non_ascii and self.encoding == "iso-8859-1":
-                encoding = "iso-8859-1"
-            # A detected encoding may no longer hold once this value is in.
-            self._encoding = None
+        explicit = self._encoding_is_explicit
+        encoding = self._encoding if explicit else "utf-8"
         raw_key = encode_header_name(key, encoding)
         raw_value = encode_header_value(value, encoding)
+        if not explicit:
+            if not raw_value.isascii() and self.encoding == "iso-8859-1":
+                # Text among ISO-8859-1 fields is stored the same way, to read back as given.
+                raw_key = encode_header_name(key, "iso-8859-1")
+                raw_value = encode_header_value(value, "iso-8859-1")
+            # A detected encoding may no longer hold once this value is in.
+            self._encoding = None
         lower = raw_key.lower()
         new_field = (raw_key, lower, raw_value)
         fields = self._list

@@ -94,8 +94,10 @@ class Response:
             self.headers.setdefault(key, value)
         self.stream = body
         if isinstance(body, ByteStream):
-            # A body given in memory is "read" at once, so .content works directly.
+            # A body given in memory is "read" at once, so .content works directly;
+            # nothing was downloaded.
             self.read()
+            self._num_bytes_downloaded = 0
 
     # Metadata
 

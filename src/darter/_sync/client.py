@@ -314,6 +314,10 @@ class Client(BaseClient[BaseTransport]):
 
     def _discard_redirect_body(self, response: Response) -> None:
         """Read a little of a redirect's body to keep the connection, never decoding it."""
+        if response.is_stream_consumed or response.is_closed:
+            # Built with its body in memory (a mock transport, say): nothing to drain.
+            response.close()
+            return
         chunks: list[bytes] = []
         received = 0
         raw: Any = response.iter_raw()  # a generator: it has close()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any, Protocol
+from typing import Any
 
 from .._models._request import Request
 from .._models._response import Response
 from .._streams import AsyncByteStream
+from ..backends import get_backend
 from .base import AsyncBaseTransport
 
 __all__ = ["ASGITransport"]
@@ -20,32 +20,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-
-class _Event(Protocol):
-    def set(self) -> None: ...
-
-    async def wait(self) -> Any: ...
-
-
-def _create_event() -> _Event:
-    """An event of the async library running the caller: trio's, or asyncio's.
-
-    The transport needs nothing else from the concurrency backends, so it stays
-    usable whichever library the test suite (or the application) runs on.
-    """
-    trio: Any = sys.modules.get("trio")
-    if trio is not None:
-        try:
-            trio.lowlevel.current_task()
-        except RuntimeError:
-            pass
-        else:
-            event: _Event = trio.Event()
-            return event
-    import asyncio
-
-    return asyncio.Event()
 
 
 class ASGIResponseStream(AsyncByteStream):
@@ -101,7 +75,7 @@ class ASGITransport(AsyncBaseTransport):
         }
         body_parts = request.stream.__aiter__()
         request_done = False
-        response_complete = _create_event()
+        response_complete = get_backend("auto").create_event()
         status_code: int | None = None
         response_headers: list[tuple[bytes, bytes]] | None = None
         body: list[bytes] = []
