@@ -7,6 +7,7 @@ beside this file). Every module here has one job:
 - ``clients``: one small adapter per client library and workload;
 - ``workloads``: the measured loops, run inside a runner process;
 - ``runner``: the subprocess entry point that measures one client once;
+- ``resources``: the paths and body sizes the server serves;
 - ``server``: the nginx the suite starts, configures and stops;
 - ``cpus``: which cores the server and the clients are pinned to;
 - ``wrk``: the C reference (``wrk``), when installed;

@@ -31,6 +31,7 @@ WORDS = {
     "AsyncBackend": "SyncBackend",
     "AsyncClient": "Client",
     "AsyncConnectionPool": "ConnectionPool",
+    "AsyncConnector": "Connector",
     "AsyncEvent": "SyncEvent",
     "AsyncHTTP11Connection": "HTTP11Connection",
     "AsyncHTTP2Connection": "HTTP2Connection",
@@ -98,8 +99,8 @@ def unasync_text(text: str) -> str:
 
 
 def tidy(text: str, path: Path) -> str:
-    """Sort imports and format, as ``ruff`` would for a hand-written file."""
-    for command in (["check", "--select", "I", "--fix", "--quiet"], ["format", "--quiet"]):
+    """Sort imports, drop those the sync form no longer uses, and format, as ``ruff`` would."""
+    for command in (["check", "--select", "I,F401", "--fix", "--quiet"], ["format", "--quiet"]):
         result = subprocess.run(
             [sys.executable, "-m", "ruff", *command, "--stdin-filename", str(path), "-"],
             input=text,

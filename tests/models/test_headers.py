@@ -142,6 +142,9 @@ SAME_AS_HTTPX: dict[str, Operation] = {
     "setitem replaces first": run_setitem("A", "x"),
     "setitem keeps other names": run_setitem("b", "x"),
     "setitem appends": run_setitem("New", "x"),
+    "setitem among many repeats": lambda m: (lambda h: (h.__setitem__("A", "x"), h.raw)[1])(
+        m.Headers([("a", "1"), ("a", "2"), ("b", "3"), ("A", "4"), ("a", "5"), ("c", "6")])
+    ),
     "delitem removes all": run_delitem("A"),
     "delitem missing": run_delitem("x"),
     "pop": run_mutation("pop", "A"),

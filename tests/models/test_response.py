@@ -129,6 +129,8 @@ def test_body_in_memory(name: str) -> None:
     theirs = httpx.Response(200, **arguments)
     assert theirs.headers.raw == headers
     assert theirs.content == content
+    # Nothing was downloaded.
+    assert response.num_bytes_downloaded == theirs.num_bytes_downloaded == 0
 
 
 def test_streamed_body_gets_chunked_framing() -> None:

@@ -1,6 +1,6 @@
 """The connection pool shell: acts on the decisions of ``PoolState``.
 
-It opens connections (TCP, then TLS for https), waits for free ones, hands
+It opens connections (through ``AsyncConnector``), waits for free ones, hands
 requests to them, takes them back when their responses end, and retries a request
 once on a fresh connection when a kept-alive one turns out to have been closed by
 the server (only when that is safe: see ``can_retry_request``).
@@ -9,13 +9,12 @@ the server (only when that is safe: see ``can_retry_request``).
 from __future__ import annotations
 
 import contextlib  # async-only
-import ssl
 
 # sync-only: import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from .._config import Limits
+from .._config import Limits, Proxy
 from .._exceptions import (
     LocalProtocolError,
     NetworkError,
@@ -26,17 +25,16 @@ from .._exceptions import (
 from .._models._request import Request
 from .._models._response import Response
 from .._protocol.pool import IDEMPOTENT_METHODS, PoolState, Waiter, can_retry_request
+from .._protocol.proxy import Route, proxy_headers, route_for
 from .._streams import ByteStream
-from .._types import SocketOption
-from ..backends.base import AsyncBackend, AsyncNetworkStream
+from ..backends.base import AsyncBackend
+from .connect import AsyncConnector
 from .http11 import AsyncHTTP11Connection
 
 __all__ = ["AsyncConnectionPool"]
 
-#: Seconds before the first connect retry; doubled for each further one.
-RETRY_BACKOFF = 0.25
-
 _NO_TIMEOUTS: dict[str, float | None] = {}
+_NO_HEADERS: list[tuple[bytes, bytes]] = []
 
 
 class AsyncConnectionPool:
@@ -46,19 +44,15 @@ class AsyncConnectionPool:
         self,
         *,
         backend: Callable[[], AsyncBackend],
-        ssl_context: ssl.SSLContext | None,
+        connector: AsyncConnector,
         limits: Limits,
-        uds: str | None = None,
-        local_address: str | None = None,
-        retries: int = 0,
-        socket_options: Iterable[SocketOption] | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         self._get_backend = backend
-        self._ssl_context = ssl_context
-        self._uds = uds
-        self._local_address = local_address
-        self._retries = retries
-        self._socket_options = list(socket_options) if socket_options is not None else None
+        self._connector = connector
+        self._proxy = proxy
+        self._proxy_headers = proxy_headers(proxy) if proxy is not None else []
+        self._routes: dict[Hashable, Route] = {}
         lock: Any = contextlib.nullcontext()  # async-only
         # sync-only: lock = threading.Lock()
         self._state: PoolState[AsyncHTTP11Connection] = PoolState(
@@ -81,9 +75,16 @@ class AsyncConnectionPool:
         connect, read, write and protocol errors of the exchange.
         """
         url = request.url
-        origin = url._origin
+        route = self._routes.get(url._origin)
+        if route is None:
+            route = self._routes[url._origin] = route_for(url._origin, self._proxy)
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or _NO_TIMEOUTS
-        target = url.raw_path
+        if route.absolute_form:
+            target = url.raw_scheme + b"://" + url.netloc + url.raw_path
+            extra_headers = self._proxy_headers
+        else:
+            target = url.raw_path
+            extra_headers = _NO_HEADERS
         try:
             method = request.method.encode("ascii")
         except UnicodeEncodeError:
@@ -91,9 +92,11 @@ class AsyncConnectionPool:
 
         fresh = False
         while True:
-            connection = await self._acquire(origin, method, timeouts, fresh)
+            connection = await self._acquire(route, method, timeouts, fresh)
             try:
-                return await connection.handle_async_request(request, target, timeouts)
+                return await connection.handle_async_request(
+                    request, target, timeouts, extra_headers
+                )
             except BaseException as exc:
                 await self._discard(connection)
                 if fresh or not self._may_retry(exc, method, connection, request):
@@ -113,19 +116,19 @@ class AsyncConnectionPool:
         )
 
     async def _acquire(
-        self, origin: Hashable, method: bytes, timeouts: dict[str, float | None], fresh: bool
+        self, route: Route, method: bytes, timeouts: dict[str, float | None], fresh: bool
     ) -> AsyncHTTP11Connection:
         backend = self._get_backend()
         state = self._state
         thorough = method not in IDEMPOTENT_METHODS
         while True:
-            found, to_close = state.checkout(origin, backend.clock())
+            found, to_close = state.checkout(route.key, backend.clock())
             if to_close:
                 await self._close_connections(to_close)
             if isinstance(found, Waiter):
                 found = await self._wait(found, timeouts.get("pool"))
             if found is None:
-                return await self._open(origin, timeouts.get("connect"))
+                return await self._open(route, timeouts.get("connect"))
             if fresh or found.is_dropped(thorough):
                 # After a stale connection, its idle siblings are suspect too.
                 await self._discard(found)
@@ -156,46 +159,15 @@ class AsyncConnectionPool:
             # Served just as we gave up: pass the connection on.
             await self._release(waiter.connection, True)
 
-    async def _open(self, origin: Any, timeout: float | None) -> AsyncHTTP11Connection:
+    async def _open(self, route: Route, timeout: float | None) -> AsyncHTTP11Connection:
         try:
-            stream = await self._connect(origin, timeout)
+            stream = await self._connector.connect(route, timeout)
         except BaseException:
             self._state.release_slot()
             raise
-        connection = AsyncHTTP11Connection(origin, stream, self._release)
+        connection = AsyncHTTP11Connection(route.key, stream, self._release)
         self._state.add(connection)
         return connection
-
-    async def _connect(self, origin: Any, timeout: float | None) -> AsyncNetworkStream:
-        scheme, host, port = origin
-        backend = self._get_backend()
-        delay = RETRY_BACKOFF
-        retries_left = self._retries
-        while True:
-            try:
-                if self._uds is not None:
-                    stream = await backend.connect_unix_socket(
-                        self._uds, timeout, self._socket_options
-                    )
-                else:
-                    stream = await backend.connect_tcp(
-                        host.decode("ascii"),
-                        port,
-                        timeout,
-                        self._local_address,
-                        self._socket_options,
-                    )
-                break
-            except (NetworkError, TimeoutException):
-                if retries_left <= 0:
-                    raise
-                retries_left -= 1
-                await backend.sleep(delay)
-                delay *= 2
-        if scheme == b"https":
-            assert self._ssl_context is not None
-            stream = await stream.start_tls(self._ssl_context, host.decode("ascii"), timeout)
-        return stream
 
     async def _release(self, connection: AsyncHTTP11Connection, reusable: bool) -> None:
         """Take a connection back after its response ended (or failed)."""

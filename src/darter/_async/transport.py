@@ -14,6 +14,7 @@ from ..backends import check_backend_name, get_backend  # async-only
 
 # sync-only: from ..backends import get_sync_backend as get_backend
 from ..backends.base import AsyncBackend
+from .connect import AsyncConnector
 from .pool import AsyncConnectionPool
 
 __all__ = ["AsyncHTTPTransport"]
@@ -52,19 +53,27 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         if self._backend is None:
             check_backend_name(backend)  # async-only
             # sync-only: self._backend = get_backend(backend)
-        if proxy is not None:
-            proxy = proxy if isinstance(proxy, Proxy) else Proxy(proxy)
-            raise NotImplementedError("Proxies are not supported yet.")
         alpn = ("h2", "http/1.1") if http2 and http1 else ("h2",) if http2 else ("http/1.1",)
         ssl_context = shared_ssl_context(verify, cert, trust_env, alpn)
-        self._pool = AsyncConnectionPool(
+        if proxy is not None and not isinstance(proxy, Proxy):
+            proxy = Proxy(proxy)
+        proxy_ssl_context = None
+        if proxy is not None and proxy.url.scheme == "https":
+            proxy_ssl_context = proxy.ssl_context or shared_ssl_context(
+                verify, cert, trust_env, ("http/1.1",)
+            )
+        connector = AsyncConnector(
             backend=self._get_backend,
             ssl_context=ssl_context,
-            limits=limits,
+            proxy=proxy,
+            proxy_ssl_context=proxy_ssl_context,
             uds=uds,
             local_address=local_address,
             retries=retries,
             socket_options=socket_options,
+        )
+        self._pool = AsyncConnectionPool(
+            backend=self._get_backend, connector=connector, limits=limits, proxy=proxy
         )
 
     def _get_backend(self) -> AsyncBackend:

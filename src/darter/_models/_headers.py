@@ -200,15 +200,15 @@ class Headers(MutableMapping[str, str]):
         """Set ``key`` to one value, replacing every field of that name in place.
 
         Text is encoded with the explicit ``encoding`` if one was set; else as UTF-8,
-        or as ISO-8859-1 when the value is not ASCII and the fields already are
-        ISO-8859-1 (so that it reads back as given).
+        or as ISO-8859-1 when it is not ASCII and the fields already are ISO-8859-1
+        (so that it reads back as given).
         """
         explicit = self._encoding_is_explicit
         encoding = self._encoding if explicit else "utf-8"
         raw_key = encode_header_name(key, encoding)
         raw_value = encode_header_value(value, encoding)
         if not explicit:
-            if not raw_value.isascii() and self.encoding == "iso-8859-1":
+            if not (raw_value.isascii() and raw_key.isascii()) and self.encoding == "iso-8859-1":
                 # Text among ISO-8859-1 fields is stored the same way, to read back as given.
                 raw_key = encode_header_name(key, "iso-8859-1")
                 raw_value = encode_header_value(value, "iso-8859-1")
@@ -220,9 +220,10 @@ class Headers(MutableMapping[str, str]):
         for index, field in enumerate(fields):
             if field[1] == lower:
                 fields[index] = new_field
-                self._list = fields[: index + 1] + [
-                    f for f in fields[index + 1 :] if f[1] != lower
-                ]
+                # Drop any later fields of that name, from the end so indexes hold.
+                for later in range(len(fields) - 1, index, -1):
+                    if fields[later][1] == lower:
+                        del fields[later]
                 return
         fields.append(new_field)
 

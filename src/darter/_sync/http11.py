@@ -64,17 +64,22 @@ class HTTP11Connection:
         return self._stream.is_readable() if thorough else self._stream.peer_closed
 
     def handle_request(
-        self, request: Request, target: bytes, timeouts: dict[str, float | None]
+        self,
+        request: Request,
+        target: bytes,
+        timeouts: dict[str, float | None],
+        extra_headers: list[tuple[bytes, bytes]],
     ) -> Response:
         """Send ``request`` and return the response once its head has arrived.
 
+        ``extra_headers`` are sent after the request's own (a forwarding proxy's).
         The body is read as the response is consumed; when it ends the connection is
         handed back to the pool. Raises the transport errors of the backend and the
         protocol errors of the machine; the caller closes the connection on error.
         """
         self.requests_served += 1
         try:
-            self._send_request(request, target, timeouts.get("write"))
+            self._send_request(request, target, extra_headers, timeouts.get("write"))
         except WriteError:
             # The server may have answered early (e.g. 413) and closed: prefer its
             # response to the write error when there is one.
@@ -84,9 +89,18 @@ class HTTP11Connection:
                 raise
         return self._receive_response(timeouts.get("read"))
 
-    def _send_request(self, request: Request, target: bytes, timeout: float | None) -> None:
+    def _send_request(
+        self,
+        request: Request,
+        target: bytes,
+        extra_headers: list[tuple[bytes, bytes]],
+        timeout: float | None,
+    ) -> None:
         machine = self._machine
-        head = machine.send_request(request.method.encode("ascii"), target, request.headers.raw)
+        headers = request.headers.raw
+        if extra_headers:
+            headers += extra_headers
+        head = machine.send_request(request.method.encode("ascii"), target, headers)
         body = request.stream
         if type(body) is ByteStream:
             # Head and body in one write: one system call, one TCP segment when small.

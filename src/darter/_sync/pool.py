@@ -1,6 +1,6 @@
 """The connection pool shell: acts on the decisions of ``PoolState``.
 
-It opens connections (TCP, then TLS for https), waits for free ones, hands
+It opens connections (through ``Connector``), waits for free ones, hands
 requests to them, takes them back when their responses end, and retries a request
 once on a fresh connection when a kept-alive one turns out to have been closed by
 the server (only when that is safe: see ``can_retry_request``).
@@ -10,12 +10,10 @@ the server (only when that is safe: see ``can_retry_request``).
 
 from __future__ import annotations
 
-import ssl
 import threading
-from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from collections.abc import Callable, Hashable
 
-from .._config import Limits
+from .._config import Limits, Proxy
 from .._exceptions import (
     LocalProtocolError,
     NetworkError,
@@ -26,17 +24,16 @@ from .._exceptions import (
 from .._models._request import Request
 from .._models._response import Response
 from .._protocol.pool import IDEMPOTENT_METHODS, PoolState, Waiter, can_retry_request
+from .._protocol.proxy import Route, proxy_headers, route_for
 from .._streams import ByteStream
-from .._types import SocketOption
-from ..backends.base import NetworkStream, SyncBackend
+from ..backends.base import SyncBackend
+from .connect import Connector
 from .http11 import HTTP11Connection
 
 __all__ = ["ConnectionPool"]
 
-#: Seconds before the first connect retry; doubled for each further one.
-RETRY_BACKOFF = 0.25
-
 _NO_TIMEOUTS: dict[str, float | None] = {}
+_NO_HEADERS: list[tuple[bytes, bytes]] = []
 
 
 class ConnectionPool:
@@ -46,19 +43,15 @@ class ConnectionPool:
         self,
         *,
         backend: Callable[[], SyncBackend],
-        ssl_context: ssl.SSLContext | None,
+        connector: Connector,
         limits: Limits,
-        uds: str | None = None,
-        local_address: str | None = None,
-        retries: int = 0,
-        socket_options: Iterable[SocketOption] | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         self._get_backend = backend
-        self._ssl_context = ssl_context
-        self._uds = uds
-        self._local_address = local_address
-        self._retries = retries
-        self._socket_options = list(socket_options) if socket_options is not None else None
+        self._connector = connector
+        self._proxy = proxy
+        self._proxy_headers = proxy_headers(proxy) if proxy is not None else []
+        self._routes: dict[Hashable, Route] = {}
         lock = threading.Lock()
         self._state: PoolState[HTTP11Connection] = PoolState(
             max_connections=limits.max_connections,
@@ -80,9 +73,16 @@ class ConnectionPool:
         connect, read, write and protocol errors of the exchange.
         """
         url = request.url
-        origin = url._origin
+        route = self._routes.get(url._origin)
+        if route is None:
+            route = self._routes[url._origin] = route_for(url._origin, self._proxy)
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or _NO_TIMEOUTS
-        target = url.raw_path
+        if route.absolute_form:
+            target = url.raw_scheme + b"://" + url.netloc + url.raw_path
+            extra_headers = self._proxy_headers
+        else:
+            target = url.raw_path
+            extra_headers = _NO_HEADERS
         try:
             method = request.method.encode("ascii")
         except UnicodeEncodeError:
@@ -90,9 +90,9 @@ class ConnectionPool:
 
         fresh = False
         while True:
-            connection = self._acquire(origin, method, timeouts, fresh)
+            connection = self._acquire(route, method, timeouts, fresh)
             try:
-                return connection.handle_request(request, target, timeouts)
+                return connection.handle_request(request, target, timeouts, extra_headers)
             except BaseException as exc:
                 self._discard(connection)
                 if fresh or not self._may_retry(exc, method, connection, request):
@@ -112,19 +112,19 @@ class ConnectionPool:
         )
 
     def _acquire(
-        self, origin: Hashable, method: bytes, timeouts: dict[str, float | None], fresh: bool
+        self, route: Route, method: bytes, timeouts: dict[str, float | None], fresh: bool
     ) -> HTTP11Connection:
         backend = self._get_backend()
         state = self._state
         thorough = method not in IDEMPOTENT_METHODS
         while True:
-            found, to_close = state.checkout(origin, backend.clock())
+            found, to_close = state.checkout(route.key, backend.clock())
             if to_close:
                 self._close_connections(to_close)
             if isinstance(found, Waiter):
                 found = self._wait(found, timeouts.get("pool"))
             if found is None:
-                return self._open(origin, timeouts.get("connect"))
+                return self._open(route, timeouts.get("connect"))
             if fresh or found.is_dropped(thorough):
                 # After a stale connection, its idle siblings are suspect too.
                 self._discard(found)
@@ -155,44 +155,15 @@ class ConnectionPool:
             # Served just as we gave up: pass the connection on.
             self._release(waiter.connection, True)
 
-    def _open(self, origin: Any, timeout: float | None) -> HTTP11Connection:
+    def _open(self, route: Route, timeout: float | None) -> HTTP11Connection:
         try:
-            stream = self._connect(origin, timeout)
+            stream = self._connector.connect(route, timeout)
         except BaseException:
             self._state.release_slot()
             raise
-        connection = HTTP11Connection(origin, stream, self._release)
+        connection = HTTP11Connection(route.key, stream, self._release)
         self._state.add(connection)
         return connection
-
-    def _connect(self, origin: Any, timeout: float | None) -> NetworkStream:
-        scheme, host, port = origin
-        backend = self._get_backend()
-        delay = RETRY_BACKOFF
-        retries_left = self._retries
-        while True:
-            try:
-                if self._uds is not None:
-                    stream = backend.connect_unix_socket(self._uds, timeout, self._socket_options)
-                else:
-                    stream = backend.connect_tcp(
-                        host.decode("ascii"),
-                        port,
-                        timeout,
-                        self._local_address,
-                        self._socket_options,
-                    )
-                break
-            except (NetworkError, TimeoutException):
-                if retries_left <= 0:
-                    raise
-                retries_left -= 1
-                backend.sleep(delay)
-                delay *= 2
-        if scheme == b"https":
-            assert self._ssl_context is not None
-            stream = stream.start_tls(self._ssl_context, host.decode("ascii"), timeout)
-        return stream
 
     def _release(self, connection: HTTP11Connection, reusable: bool) -> None:
         """Take a connection back after its response ended (or failed)."""

@@ -14,6 +14,7 @@ from .._transports.base import BaseTransport
 from .._types import CertTypes, ProxyTypes, SocketOption, VerifyTypes
 from ..backends import get_sync_backend as get_backend
 from ..backends.base import SyncBackend
+from .connect import Connector
 from .pool import ConnectionPool
 
 __all__ = ["HTTPTransport"]
@@ -50,19 +51,27 @@ class HTTPTransport(BaseTransport):
         self._backend: SyncBackend | None = backend if isinstance(backend, SyncBackend) else None
         if self._backend is None:
             self._backend = get_backend(backend)
-        if proxy is not None:
-            proxy = proxy if isinstance(proxy, Proxy) else Proxy(proxy)
-            raise NotImplementedError("Proxies are not supported yet.")
         alpn = ("h2", "http/1.1") if http2 and http1 else ("h2",) if http2 else ("http/1.1",)
         ssl_context = shared_ssl_context(verify, cert, trust_env, alpn)
-        self._pool = ConnectionPool(
+        if proxy is not None and not isinstance(proxy, Proxy):
+            proxy = Proxy(proxy)
+        proxy_ssl_context = None
+        if proxy is not None and proxy.url.scheme == "https":
+            proxy_ssl_context = proxy.ssl_context or shared_ssl_context(
+                verify, cert, trust_env, ("http/1.1",)
+            )
+        connector = Connector(
             backend=self._get_backend,
             ssl_context=ssl_context,
-            limits=limits,
+            proxy=proxy,
+            proxy_ssl_context=proxy_ssl_context,
             uds=uds,
             local_address=local_address,
             retries=retries,
             socket_options=socket_options,
+        )
+        self._pool = ConnectionPool(
+            backend=self._get_backend, connector=connector, limits=limits, proxy=proxy
         )
 
     def _get_backend(self) -> SyncBackend:
