@@ -59,6 +59,9 @@ class UseClientDefault:
 
 USE_CLIENT_DEFAULT = UseClientDefault()
 
+#: How many request URL strings a client keeps parsed.
+_URL_CACHE_SIZE = 256
+
 
 def default_headers() -> Headers:
     """The headers every client sends unless told otherwise."""
@@ -116,6 +119,7 @@ class BaseClient(Generic[T]):
         default_encoding: str | Callable[[bytes], str] = "utf-8",
     ) -> None:
         event_hooks = {} if event_hooks is None else event_hooks
+        self._url_cache: dict[str, URL] = {}
         self._base_url = _with_trailing_slash(URL(base_url))
         self._auth = build_auth(auth)
         self._params = QueryParams(params)
@@ -183,6 +187,7 @@ class BaseClient(Generic[T]):
     @base_url.setter
     def base_url(self, url: URLTypes) -> None:
         self._base_url = _with_trailing_slash(URL(url))
+        self._url_cache.clear()
 
     @property
     def headers(self) -> Headers:
@@ -256,7 +261,18 @@ class BaseClient(Generic[T]):
         )
 
     def _merge_url(self, url: URLTypes) -> URL:
-        merge_url = url if type(url) is URL else URL(url)
+        if type(url) is str:
+            # URLs are immutable and most programs ask for the same few again and
+            # again: parse (and join to base_url) each string once.
+            merged = self._url_cache.get(url)
+            if merged is None:
+                if len(self._url_cache) >= _URL_CACHE_SIZE:
+                    self._url_cache.clear()
+                merged = self._url_cache[url] = self._join_base_url(URL(url))
+            return merged
+        return self._join_base_url(url if type(url) is URL else URL(url))
+
+    def _join_base_url(self, merge_url: URL) -> URL:
         if merge_url.is_relative_url:
             # Relative to base_url's path: "/b" under "http://x/a/" is "http://x/a/b".
             raw_path = self._base_url.raw_path + merge_url.raw_path.lstrip(b"/")

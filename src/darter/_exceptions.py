@@ -40,8 +40,7 @@ and, for transport errors, the ``phase`` (``"connect"``, ``"tls"``, ``"write"``,
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -321,12 +320,26 @@ class BackendError(DarterError, RuntimeError):
     """
 
 
-@contextlib.contextmanager
-def request_context(request: Request | None = None) -> Iterator[None]:
-    """Attach ``request`` to any ``RequestError`` raised inside the block."""
-    try:
-        yield
-    except RequestError as exc:
-        if request is not None and exc._request is None:
-            exc._request = request
-        raise
+class request_context:  # lower case: used like a function, ``with request_context(r):``
+    """Attach ``request`` to any ``RequestError`` raised inside the block.
+
+    A class rather than a generator-based context manager: it is entered several
+    times per request.
+    """
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: Request | None = None) -> None:
+        self._request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._request is not None and isinstance(exc, RequestError) and exc._request is None:
+            exc._request = self._request
