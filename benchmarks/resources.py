@@ -12,3 +12,5 @@ TWO_K_PATH = "/2k"
 TWO_K_SIZE = 2048
 LARGE_PATH = "/large"
 UPLOAD_PATH = "/upload"
+# nginx's stub_status counters (connections accepted, active...).
+STATUS_PATH = "/nginx-status"

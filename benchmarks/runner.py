@@ -5,10 +5,11 @@ Started by the suite as::
     python -m benchmarks.runner --scenario sync-sequential --client darter \\
         --base-url http://127.0.0.1:PORT --requests 5000 --warmup 500 [--cpu N]
 
-It pins itself to ``--cpu`` (when given), opens the client, runs the scenario's
-workload (warm-up, then the measured loop) and prints a single JSON object on standard
-output with the figures of the measured loop and the process's peak RSS. Anything
-else it would say goes to standard error. ``--profile FILE`` runs cProfile around
+It pins itself to ``--cpu`` (when given), raises its open-file limit when the
+scenario's concurrency needs it, runs the scenario's workload (open the client, warm
+up, the measured loop, close) and prints a single JSON object on standard output
+with the figures of the measured loop and the process's peak RSS. Anything else it
+would say goes to standard error. ``--profile FILE`` runs cProfile around
 the measured loop only and writes its statistics to FILE (the timings of such a run
 include the profiler's overhead and are not comparable).
 """
@@ -19,14 +20,19 @@ import argparse
 import json
 import os
 import resource
+import platform
 import sys
 from importlib import metadata
 from typing import Any
 
-from .clients import find_spec
+from .clients import ClientSpec, find_spec
+from .measure import LoopFigures, MeasureParams
 from .scenarios import SCENARIOS
 from .stats import percentile
-from .workloads import WORKLOADS, LoopFigures
+from .workloads import WORKLOADS
+
+# File descriptors a runner needs besides its connections (interpreter, imports).
+_SPARE_FILES = 256
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -50,6 +56,31 @@ def _version(distribution: str) -> str:
         return "unknown"
 
 
+def loop_version(spec: ClientSpec[Any]) -> str:
+    """What drives the client, with its version: ``uvloop 0.21.0``, ``sync``..."""
+    if spec.loop == "asyncio":
+        return f"asyncio (Python {platform.python_version()})"
+    if spec.loop in ("uvloop", "trio"):
+        return f"{spec.loop} {_version(spec.loop)}"
+    return spec.loop
+
+
+def ensure_open_files(needed: int) -> int:
+    """Raise the soft limit on open files to ``needed`` if it is lower; return it.
+
+    Raises ``OSError`` when the hard limit is lower than ``needed``.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            raise OSError(
+                f"{needed} open files needed, the hard limit is {hard} (raise it: ulimit -Hn)"
+            )
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        soft = needed
+    return int(soft)
+
+
 def figures_to_record(figures: LoopFigures) -> dict[str, float | int]:
     """The JSON figures of one measured loop: raw times plus per-request derivations."""
     count = figures.requests
@@ -71,7 +102,7 @@ def figures_to_record(figures: LoopFigures) -> dict[str, float | int]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Open the client, run the workload, close the client; return the JSON record."""
+    """Run the scenario's workload on the client once; return the JSON record."""
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
     scenario = SCENARIOS[args.scenario]
@@ -79,18 +110,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     spec = find_spec(workload.kind, args.client)
     if args.requests < 1 or args.warmup < 0:
         raise ValueError("--requests must be at least 1 and --warmup at least 0")
+    open_files = ensure_open_files(scenario.concurrency + _SPARE_FILES)
 
     rss_before_client_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    session = spec.open(args.base_url + scenario.path)
+    params = MeasureParams(
+        url=args.base_url + scenario.path,
+        requests=args.requests,
+        warmup=args.warmup,
+        expected_size=scenario.body_size,
+        concurrency=scenario.concurrency,
+    )
     profiler = None
     if args.profile:
         import cProfile
 
         profiler = cProfile.Profile()
-    try:
-        figures = workload.run(session, args.requests, args.warmup, scenario.body_size, profiler)
-    finally:
-        session.close()
+    figures = workload.run(spec, params, profiler)
     if profiler is not None:
         profiler.dump_stats(args.profile)
 
@@ -99,8 +134,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "client": spec.name,
         "api": spec.api,
         "version": _version(spec.distribution),
-        "warmup": args.warmup,
+        "loop": spec.loop,
+        "loop_version": loop_version(spec),
+        "concurrency": scenario.concurrency,
+        "warmup": figures.warmup,
         "cpu_pinned": args.cpu,
+        "open_files_limit": open_files,
         "pid": os.getpid(),
     }
     record.update(figures_to_record(figures))

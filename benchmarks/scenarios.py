@@ -1,10 +1,14 @@
 """The table of scenarios: what each one sends, how many times, and to which peers.
 
 Adding a scenario is adding a ``Scenario`` to ``SCENARIOS`` (and, for a new kind of
-workload, a loop in ``workloads`` and client adapters in ``clients``). Planned next,
-for whoever adds them (scenario: peers):
+workload, a loop in ``workloads`` and client adapters in ``clients``). A *sweep* is a
+named group of scenarios that differ only in their concurrency
+(``async-concurrency``: ``async-c1``, ``async-c10``, ``async-c100``, ``async-c1000``);
+``--scenario`` takes a scenario's name or a sweep's, and the report adds a table (and
+the results file the data for a plot) of each client's throughput along the sweep.
 
-- ``async-concurrent``: darter, httpx, aiohttp, pyreqwest (reference ``wrk -cN``);
+Planned next, for whoever adds them (scenario: peers):
+
 - ``http2``: darter, httpx with h2;
 - ``download-large``: the sync peers reading ``/large``;
 - ``upload``: the sync peers posting to ``/upload``;
@@ -36,7 +40,11 @@ class Scenario:
 
     ``workload`` names the measured loop in ``workloads.WORKLOADS``; ``peers`` the
     clients measured (adapters in ``clients``), darter first. ``requests`` and
-    ``warmup`` are per runner process; the ``quick_`` ones are used with ``--quick``.
+    ``warmup`` are per runner process; the ``quick_`` ones are used with ``--quick``
+    (``quick_repetitions``, when set, overrides the quick mode's default).
+    ``concurrency`` is the number of requests in flight at once, which is also the
+    size of every client's connection pool; ``sweep`` names the group of scenarios
+    this one belongs to, if any.
     """
 
     name: str
@@ -51,6 +59,9 @@ class Scenario:
     quick_warmup: int
     wrk: WrkReference | None = None
     large_size: int = 0
+    concurrency: int = 1
+    sweep: str | None = None
+    quick_repetitions: int | None = None
 
     def request_count(self, quick: bool) -> int:
         """Measured requests per runner in the given mode."""
@@ -59,6 +70,63 @@ class Scenario:
     def warmup_count(self, quick: bool) -> int:
         """Warm-up requests per runner in the given mode."""
         return self.quick_warmup if quick else self.warmup
+
+    def repetition_count(self, quick: bool) -> int:
+        """Repetitions per client in the given mode, unless ``--repetitions`` says."""
+        if not quick:
+            return DEFAULT_REPETITIONS
+        return self.quick_repetitions or QUICK_REPETITIONS
+
+
+DEFAULT_REPETITIONS = 5
+QUICK_REPETITIONS = 3
+# wrk runs for a duration, not a count of requests.
+WRK_SECONDS = 5.0
+QUICK_WRK_SECONDS = 2.0
+
+ASYNC_PEERS = (
+    "darter-asyncio",
+    "darter-uvloop",
+    "darter-trio",
+    "darter-anyio",
+    "aiohttp",
+    "aiohttp-uvloop",
+    "httpx",
+    "httpx-trio",
+    "httpx2",
+)
+ASYNC_SWEEP = "async-concurrency"
+
+
+def _async_scenario(
+    concurrency: int,
+    warmup: int,
+    quick_requests: int,
+    quick_warmup: int,
+    quick_repetitions: int | None,
+) -> Scenario:
+    """``async-cN``: 10,000 GETs of the small body by N tasks sharing one client."""
+    tasks = "one task" if concurrency == 1 else f"{concurrency:,} tasks"
+    return Scenario(
+        name=f"async-c{concurrency}",
+        description=(
+            f"GET of the {SMALL_SIZE}-byte body at concurrency {concurrency:,}: {tasks} "
+            f"sharing one async client whose pool holds up to {concurrency:,} "
+            "keep-alive connections"
+        ),
+        workload="async-concurrent",
+        path=SMALL_PATH,
+        body_size=SMALL_SIZE,
+        peers=ASYNC_PEERS,
+        requests=10_000,
+        warmup=warmup,
+        quick_requests=quick_requests,
+        quick_warmup=quick_warmup,
+        wrk=WrkReference(connections=concurrency, threads=1),
+        concurrency=concurrency,
+        sweep=ASYNC_SWEEP,
+        quick_repetitions=quick_repetitions,
+    )
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -80,25 +148,37 @@ SCENARIOS: dict[str, Scenario] = {
             quick_warmup=200,
             wrk=WrkReference(connections=1, threads=1),
         ),
+        # The async sweep. async-c100 is the headline: quick mode keeps its three
+        # repetitions; the other levels get one each in quick mode (time budget).
+        _async_scenario(1, 500, 300, 50, 1),
+        _async_scenario(10, 500, 1_000, 100, 1),
+        _async_scenario(100, 1_000, 1_000, 200, None),
+        _async_scenario(1000, 2_000, 2_000, 1_000, 1),
     )
 }
 
-DEFAULT_REPETITIONS = 5
-QUICK_REPETITIONS = 3
-# wrk runs for a duration, not a count of requests.
-WRK_SECONDS = 5.0
-QUICK_WRK_SECONDS = 2.0
+# Sweep name -> its scenarios, in increasing concurrency.
+SWEEPS: dict[str, tuple[Scenario, ...]] = {
+    ASYNC_SWEEP: tuple(
+        sorted(
+            (scenario for scenario in SCENARIOS.values() if scenario.sweep == ASYNC_SWEEP),
+            key=lambda scenario: scenario.concurrency,
+        )
+    )
+}
 
 
 def select(name: str) -> list[Scenario]:
-    """The scenarios named by ``--scenario``: one by name, or every one for ``all``.
+    """The scenarios named by ``--scenario``: one, a sweep's, or every one for ``all``.
 
     Raises ``KeyError`` with the known names when ``name`` is unknown.
     """
     if name == "all":
         return list(SCENARIOS.values())
+    if name in SWEEPS:
+        return list(SWEEPS[name])
     try:
         return [SCENARIOS[name]]
     except KeyError:
-        known = ", ".join(["all", *SCENARIOS])
+        known = ", ".join(["all", *SWEEPS, *SCENARIOS])
         raise KeyError(f"unknown scenario {name!r}; known: {known}") from None

@@ -2,8 +2,10 @@
 
 nginx (the Debian package) is used so that the server is never the bottleneck: one
 worker process, keep-alive with a very high ``keepalive_requests``, no access log,
-static bodies from an open-file cache. Everything lives in a temporary directory and
-listens on 127.0.0.1 on a free port.
+static bodies from an open-file cache. Its worker accepts ``worker_connections``
+connections at once (4,096 by default, for the 1,000-connection scenario and its
+wrk reference), with an open-file limit to match. Everything lives in a temporary
+directory and listens on 127.0.0.1 on a free port.
 
 Resources served (all ``GET`` unless said otherwise):
 
@@ -11,7 +13,9 @@ Resources served (all ``GET`` unless said otherwise):
 - ``/2k``: 2 KiB;
 - ``/large``: ``large_size`` bytes, only when ``large_size > 0`` (download scenarios);
 - ``/upload``: any method, any body size, answers ``204`` (upload scenarios). nginx
-  reads and discards the body, and may answer before it has all of it.
+  reads and discards the body, and may answer before it has all of it;
+- ``/nginx-status``: nginx's ``stub_status`` counters, which the suite reads before
+  and after each runner to count the connections that runner opened.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from .resources import (
     SMALL_PATH,
     SMALL_SIZE,
     TWO_K_PATH,
+    STATUS_PATH,
     TWO_K_SIZE,
     UPLOAD_PATH,
 )
@@ -88,6 +93,7 @@ class NginxConfig:
     port: int
     large_size: int = 0
     keepalive_requests: int = 10_000_000
+    worker_connections: int = 4096
     extra_http: list[str] = field(default_factory=list)
 
     @property
@@ -107,10 +113,12 @@ class NginxConfig:
             "daemon off;\n"
             "master_process on;\n"
             "worker_processes 1;\n"
+            # One descriptor per connection (two if it were proxied), plus spare.
+            f"worker_rlimit_nofile {2 * self.worker_connections + 256};\n"
             f"pid {prefix}/nginx.pid;\n"
             f"error_log {prefix}/error.log warn;\n"
             "events {\n"
-            "    worker_connections 1024;\n"
+            f"    worker_connections {self.worker_connections};\n"
             "    multi_accept on;\n"
             "}\n"
             "http {\n"
@@ -141,6 +149,7 @@ class NginxConfig:
             "            client_max_body_size 0;\n"
             "            return 204;\n"
             "        }\n"
+            f"        location = {STATUS_PATH} {{ stub_status; }}\n"
             "        location / { return 404; }\n"
             "    }\n"
             "}\n"
@@ -178,6 +187,40 @@ def _write_body(path: Path, size: int) -> None:
             remaining -= len(piece)
 
 
+@dataclass(frozen=True)
+class ServerCounters:
+    """nginx's totals since it started: connections accepted, requests served."""
+
+    accepted: int
+    requests: int
+
+    def since(self, before: ServerCounters) -> ServerCounters:
+        """What happened between ``before`` and these counters, less this reading.
+
+        Both readings were taken with a request on a connection of its own; the
+        later one is counted in these totals and is subtracted.
+        """
+        return ServerCounters(
+            accepted=self.accepted - before.accepted - 1,
+            requests=self.requests - before.requests - 1,
+        )
+
+
+def parse_stub_status(text: str) -> ServerCounters:
+    """The counters of a ``stub_status`` page; raises ``ServerError`` if unreadable.
+
+    The page reads ``Active connections: 1`` then ``server accepts handled requests``
+    then the three totals on the next line.
+    """
+    lines = text.splitlines()
+    for index, line in enumerate(lines[:-1]):
+        if line.strip().startswith("server accepts"):
+            fields = lines[index + 1].split()
+            if len(fields) == 3 and all(field.isdigit() for field in fields):
+                return ServerCounters(accepted=int(fields[0]), requests=int(fields[2]))
+    raise ServerError(f"cannot read nginx's stub_status page:\n{text}")
+
+
 @dataclass
 class NginxServer:
     """A running nginx: its base URL, process and the core it is pinned to."""
@@ -204,6 +247,23 @@ class NginxServer:
             return [int(pid) for pid in children.read_text().split()]
         except OSError:
             return []
+
+    def counters(self) -> ServerCounters:
+        """nginx's connection and request counters, from ``stub_status``.
+
+        The request that reads them counts as one connection and one request.
+        Raises ``ServerError`` when the page cannot be read.
+        """
+        conn = http.client.HTTPConnection("127.0.0.1", self.config.port, timeout=5.0)
+        try:
+            conn.request("GET", STATUS_PATH)
+            response = conn.getresponse()
+            text = response.read().decode("ascii", "replace")
+        except OSError as exc:
+            raise ServerError(f"cannot read nginx's {STATUS_PATH}: {exc!r}") from exc
+        finally:
+            conn.close()
+        return parse_stub_status(text)
 
     def stop(self) -> None:
         """Shut nginx down (fast shutdown, then kill if it lingers)."""

@@ -1,55 +1,38 @@
 """The measured loops, run inside a runner process around one open client.
 
-Each workload warms the client up, then runs its measured loop and returns the raw
-figures of that loop only: request count, wall time (``perf_counter``), the process's
-user and system CPU time (``getrusage(RUSAGE_SELF)`` deltas), and the latency of every
-request. Nothing outside the measured loop (imports, warm-up, closing) is counted.
+Each workload opens the client, warms it up, then runs its measured loop and returns
+the raw figures of that loop only: request count, wall time (``perf_counter``), the
+process's user and system CPU time (``getrusage(RUSAGE_SELF)`` deltas), and the
+latency of every request. Nothing outside the measured loop (imports, warm-up,
+closing) is counted.
 
-Add a workload for a new kind of scenario (concurrent async, uploads, threads...)
-with a function of the same shape and an entry in ``WORKLOADS``.
+- ``sync-sequential`` (here): one request after the other through a sync client;
+- ``async-concurrent`` (``async_workloads``): N tasks sharing one async client.
+
+Add a workload for a new kind of scenario (uploads, threads...) with a function of
+the same shape and an entry in ``WORKLOADS``.
 """
 
 from __future__ import annotations
 
 import gc
-import resource
 import time
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
 
-from .clients import BadResponse, SyncSession
+from .async_workloads import run_async_concurrent
+from .measure import (
+    LoopFigures,
+    MeasureParams,
+    Profiler,
+    Workload,
+    figures_between,
+    latency_array,
+    snapshot,
+)
+from .sessions import BadResponse, ClientSpec, SyncOpener
 
-
-class Profiler(Protocol):
-    """What a workload needs of a profiler: cProfile.Profile fits."""
-
-    def enable(self) -> None:
-        """Start collecting."""
-
-    def disable(self) -> None:
-        """Stop collecting."""
-
-
-@dataclass(frozen=True)
-class LoopFigures:
-    """The raw figures of one measured loop."""
-
-    requests: int
-    wall_s: float
-    cpu_user_s: float
-    cpu_sys_s: float
-    latencies_s: array[float]
-
-
-@dataclass(frozen=True)
-class Workload:
-    """A measured loop and the kind of client adapter it drives."""
-
-    name: str
-    kind: str
-    run: Callable[[Any, int, int, int, Profiler | None], LoopFigures]
+__all__ = ["WORKLOADS", "LoopFigures", "Profiler", "Workload", "run_sync_sequential"]
 
 
 def _warm_up(fetch: Callable[[], bytes], count: int, expected_size: int) -> None:
@@ -74,39 +57,34 @@ def _measured_loop(
 
 
 def run_sync_sequential(
-    session: SyncSession,
-    requests: int,
-    warmup: int,
-    expected_size: int,
-    profiler: Profiler | None = None,
+    spec: ClientSpec[SyncOpener], params: MeasureParams, profiler: Profiler | None = None
 ) -> LoopFigures:
-    """``requests`` sequential requests through one sync client, after ``warmup`` more.
+    """``params.requests`` sequential requests through one sync client, after the warm-up.
 
     The garbage collector stays enabled (it is part of a client's cost); it is run
     once before the measured loop so that warm-up garbage is not charged to it.
     """
-    _warm_up(session.fetch, warmup, expected_size)
-    latencies = array("d", bytes(8 * requests))
-    gc.collect()
-    if profiler is not None:
-        profiler.enable()
-    usage_before = resource.getrusage(resource.RUSAGE_SELF)
-    wall_before = time.perf_counter()
-    _measured_loop(session.fetch, requests, expected_size, latencies)
-    wall_after = time.perf_counter()
-    usage_after = resource.getrusage(resource.RUSAGE_SELF)
-    if profiler is not None:
-        profiler.disable()
-    return LoopFigures(
-        requests=requests,
-        wall_s=wall_after - wall_before,
-        cpu_user_s=usage_after.ru_utime - usage_before.ru_utime,
-        cpu_sys_s=usage_after.ru_stime - usage_before.ru_stime,
-        latencies_s=latencies,
-    )
+    session = spec.open(params.url)
+    try:
+        _warm_up(session.fetch, params.warmup, params.expected_size)
+        latencies = latency_array(params.requests)
+        gc.collect()
+        if profiler is not None:
+            profiler.enable()
+        before = snapshot()
+        _measured_loop(session.fetch, params.requests, params.expected_size, latencies)
+        after = snapshot()
+        if profiler is not None:
+            profiler.disable()
+    finally:
+        session.close()
+    return figures_between(before, after, params.requests, latencies, params.warmup)
 
 
 WORKLOADS: dict[str, Workload] = {
     workload.name: workload
-    for workload in (Workload("sync-sequential", "sync", run_sync_sequential),)
+    for workload in (
+        Workload("sync-sequential", "sync", run_sync_sequential),
+        Workload("async-concurrent", "async", run_async_concurrent),
+    )
 }

@@ -24,6 +24,7 @@ its decoded name.
 
 from __future__ import annotations
 
+import inspect
 import io
 import mimetypes
 import os
@@ -180,18 +181,20 @@ def _render_head(
 class _Part:
     """One part: its head (boundary line included) and its content, in memory or a file."""
 
-    __slots__ = ("content", "file", "head", "size", "start")
+    __slots__ = ("content", "file", "head", "is_async", "size", "start")
 
     def __init__(
         self,
         head: bytes,
         content: bytes = b"",
-        file: IO[bytes] | None = None,
+        file: Any = None,
         span: tuple[int, int] | None = None,
+        is_async: bool = False,
     ) -> None:
         self.head = head
         self.content = content
         self.file = file
+        self.is_async = is_async
         self.start: int | None = None if span is None else span[0]
         self.size: int | None = None if span is None else span[1]
 
@@ -209,11 +212,31 @@ class _Part:
         return self.file is None or self.start is not None
 
     def pieces(self) -> Iterator[bytes]:
+        if self.is_async:
+            raise TypeError(
+                f"{type(self.file).__name__} is an async file: upload it with an "
+                "AsyncClient, or pass a file opened with open(..., 'rb')."
+            )
         yield self.head
         if self.file is None:
             yield self.content
         else:
             yield from iter_file(self.file, self.start, self.size)
+        yield b"\r\n"
+
+    async def apieces(self) -> AsyncIterator[bytes]:
+        if not self.is_async:
+            for piece in self.pieces():
+                yield piece
+            return
+        yield self.head
+        while chunk := await self.file.read(FILE_CHUNK_SIZE):
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise TypeError(
+                    f"Reading the file {self.file!r:.60} returned {type(chunk).__name__}, "
+                    "not bytes: upload files opened in binary mode."
+                )
+            yield bytes(chunk)
         yield b"\r\n"
 
 
@@ -284,7 +307,12 @@ def _file_part(name: str, spec: Any, dash_boundary: bytes) -> _Part:
         return _Part(head, content.encode("utf-8"))
     if isinstance(content, (bytes, bytearray, memoryview)):
         return _Part(head, bytes(content))
-    if callable(getattr(content, "read", None)):
+    read = getattr(content, "read", None)
+    if inspect.iscoroutinefunction(read):
+        # An async file (anyio.open_file, aiofiles...): read with await, by async
+        # clients only; its size cannot be asked synchronously, so it goes chunked.
+        return _Part(head, file=content, is_async=True)
+    if callable(read):
         check_binary_file(content)
         return _Part(head, file=content, span=seekable_span(content))
     raise TypeError(
@@ -383,6 +411,16 @@ class MultipartStream(SyncByteStream, AsyncByteStream):
         yield from _coalesce(self._pieces())
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        # File reads block, as they do in httpx: files are local and reads are short.
-        for chunk in self:
-            yield chunk
+        # Plain files are read with blocking reads, as in httpx (local and short);
+        # async files with await.
+        if not any(part.is_async for part in self._parts):
+            for chunk in self:
+                yield chunk
+            return
+        if self._has_been_read:
+            raise StreamConsumed()
+        self._has_been_read = True
+        for part in self._parts:
+            async for piece in part.apieces():
+                yield piece
+        yield self._closing

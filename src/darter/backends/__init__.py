@@ -118,8 +118,8 @@ def running_library() -> str | None:
             return name
         except sniffio.AsyncLibraryNotFoundError:
             pass
-    if "trio" in sys.modules:
-        trio: Any = sys.modules["trio"]
+    trio: Any = sys.modules.get("trio")
+    if trio is not None:
         try:
             trio.lowlevel.current_task()
             return "trio"

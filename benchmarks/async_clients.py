@@ -1,0 +1,158 @@
+"""The async adapters: one client shared by every task, on a given event loop.
+
+Each adapter is a coroutine function ``open(url, pool_size)``, awaited inside the
+event loop that will drive the client (aiohttp binds its session to it), returning
+an ``AsyncSession``. Every client gets the same connection pool: at most
+``pool_size`` connections, all of them kept alive between requests (httpx and
+darter keep only 20 idle connections by default, aiohttp keeps every one), so no
+client opens more connections than another for the same work.
+
+darter is measured on each of its backends: ``darter-asyncio`` (asyncio loop),
+``darter-uvloop`` (the asyncio backend on a uvloop loop), ``darter-trio`` and
+``darter-anyio`` (the anyio backend on an asyncio loop).
+"""
+
+from __future__ import annotations
+
+from .sessions import AsyncOpener, AsyncSession, ClientSpec, check_status
+
+
+async def _open_darter(url: str, pool_size: int, backend: str, name: str) -> AsyncSession:
+    import darter
+
+    limits = darter.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+    client = darter.AsyncClient(backend=backend, limits=limits)
+
+    async def fetch() -> bytes:
+        response = await client.get(url)
+        check_status(response.status_code, name)
+        return response.content
+
+    return AsyncSession(fetch, client.aclose)
+
+
+async def _open_darter_asyncio(url: str, pool_size: int) -> AsyncSession:
+    return await _open_darter(url, pool_size, "asyncio", "darter-asyncio")
+
+
+async def _open_darter_uvloop(url: str, pool_size: int) -> AsyncSession:
+    return await _open_darter(url, pool_size, "asyncio", "darter-uvloop")
+
+
+async def _open_darter_trio(url: str, pool_size: int) -> AsyncSession:
+    return await _open_darter(url, pool_size, "trio", "darter-trio")
+
+
+async def _open_darter_anyio(url: str, pool_size: int) -> AsyncSession:
+    return await _open_darter(url, pool_size, "anyio", "darter-anyio")
+
+
+async def _open_aiohttp(url: str, pool_size: int) -> AsyncSession:
+    import aiohttp
+
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=pool_size))
+
+    async def fetch() -> bytes:
+        async with session.get(url) as response:
+            body = await response.read()
+            check_status(response.status, "aiohttp")
+            return body
+
+    return AsyncSession(fetch, session.close)
+
+
+async def _open_httpx(url: str, pool_size: int) -> AsyncSession:
+    import httpx
+
+    limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+    client = httpx.AsyncClient(limits=limits)
+
+    async def fetch() -> bytes:
+        response = await client.get(url)
+        check_status(response.status_code, "httpx")
+        return response.content
+
+    return AsyncSession(fetch, client.aclose)
+
+
+async def _open_httpx2(url: str, pool_size: int) -> AsyncSession:
+    import httpx2
+
+    limits = httpx2.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+    client = httpx2.AsyncClient(limits=limits)
+
+    async def fetch() -> bytes:
+        response = await client.get(url)
+        check_status(response.status_code, "httpx2")
+        return response.content
+
+    return AsyncSession(fetch, client.aclose)
+
+
+_DARTER_API = "darter.AsyncClient(backend={!r})"
+
+ASYNC_CLIENTS: dict[str, ClientSpec[AsyncOpener]] = {
+    spec.name: spec
+    for spec in (
+        ClientSpec(
+            "darter-asyncio",
+            "darter",
+            "darter",
+            _DARTER_API.format("asyncio"),
+            _open_darter_asyncio,
+            loop="asyncio",
+        ),
+        ClientSpec(
+            "darter-uvloop",
+            "darter",
+            "darter",
+            _DARTER_API.format("asyncio"),
+            _open_darter_uvloop,
+            loop="uvloop",
+            requires=("uvloop",),
+        ),
+        ClientSpec(
+            "darter-trio",
+            "darter",
+            "darter",
+            _DARTER_API.format("trio"),
+            _open_darter_trio,
+            loop="trio",
+            requires=("trio",),
+        ),
+        ClientSpec(
+            "darter-anyio",
+            "darter",
+            "darter",
+            _DARTER_API.format("anyio"),
+            _open_darter_anyio,
+            loop="asyncio",
+            requires=("anyio",),
+        ),
+        ClientSpec(
+            "aiohttp", "aiohttp", "aiohttp", "aiohttp.ClientSession", _open_aiohttp, loop="asyncio"
+        ),
+        ClientSpec(
+            "aiohttp-uvloop",
+            "aiohttp",
+            "aiohttp",
+            "aiohttp.ClientSession",
+            _open_aiohttp,
+            loop="uvloop",
+            requires=("uvloop",),
+        ),
+        ClientSpec("httpx", "httpx", "httpx", "httpx.AsyncClient", _open_httpx, loop="asyncio"),
+        ClientSpec(
+            "httpx-trio",
+            "httpx",
+            "httpx",
+            "httpx.AsyncClient",
+            _open_httpx,
+            loop="trio",
+            requires=("trio",),
+        ),
+        ClientSpec(
+            "httpx2", "httpx2", "httpx2", "httpx2.AsyncClient", _open_httpx2, loop="asyncio"
+        ),
+    )
+}

@@ -1,0 +1,97 @@
+"""What every workload shares: its parameters, its raw figures, the clock around it.
+
+Standard library only: the runner imports this module inside the measured process.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class Profiler(Protocol):
+    """What a workload needs of a profiler: cProfile.Profile fits."""
+
+    def enable(self) -> None:
+        """Start collecting."""
+
+    def disable(self) -> None:
+        """Stop collecting."""
+
+
+@dataclass(frozen=True)
+class MeasureParams:
+    """What one runner measures: ``requests`` to ``url`` after ``warmup`` more.
+
+    ``concurrency`` is the number of requests in flight at once (tasks sharing one
+    client, and the size of its connection pool); 1 for the sync workloads.
+    """
+
+    url: str
+    requests: int
+    warmup: int
+    expected_size: int
+    concurrency: int = 1
+
+
+@dataclass(frozen=True)
+class LoopFigures:
+    """The raw figures of one measured loop (``warmup``: the requests made before it)."""
+
+    requests: int
+    wall_s: float
+    cpu_user_s: float
+    cpu_sys_s: float
+    latencies_s: array[float]
+    warmup: int = 0
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A measured loop and the kind of client adapter it drives.
+
+    ``run(spec, params, profiler)`` opens the client of ``spec`` (a ``ClientSpec`` of
+    the workload's kind), warms it up, measures, closes it and returns the figures.
+    """
+
+    name: str
+    kind: str
+    run: Callable[[Any, MeasureParams, Profiler | None], LoopFigures]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The wall clock and the process's CPU times at one instant."""
+
+    wall_s: float
+    user_s: float
+    sys_s: float
+
+
+def snapshot() -> Snapshot:
+    """Now: ``perf_counter`` and ``getrusage(RUSAGE_SELF)`` (every thread of the process)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return Snapshot(time.perf_counter(), usage.ru_utime, usage.ru_stime)
+
+
+def figures_between(
+    before: Snapshot, after: Snapshot, requests: int, latencies: array[float], warmup: int
+) -> LoopFigures:
+    """The figures of a loop of ``requests`` run between two snapshots."""
+    return LoopFigures(
+        requests=requests,
+        wall_s=after.wall_s - before.wall_s,
+        cpu_user_s=after.user_s - before.user_s,
+        cpu_sys_s=after.sys_s - before.sys_s,
+        latencies_s=latencies,
+        warmup=warmup,
+    )
+
+
+def latency_array(count: int) -> array[float]:
+    """A zeroed array of ``count`` doubles, allocated before the measured loop."""
+    return array("d", bytes(8 * count))

@@ -1,0 +1,81 @@
+"""What a client adapter is and what it returns: specs and open sessions.
+
+Kept apart from the adapters themselves (``sync_clients``, ``async_clients``) so that
+both tables share one definition, and free of third-party imports so that a runner
+process loads only the client it measures.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+OpenT = TypeVar("OpenT")
+
+# The event loops a client can run on; "sync" is no loop at all.
+LOOPS = ("sync", "asyncio", "uvloop", "trio")
+
+
+class BadResponse(RuntimeError):
+    """A response with an unexpected status or body: the measurement is invalid."""
+
+
+def check_status(status: int, name: str) -> None:
+    """Raise ``BadResponse`` unless ``status`` is 200."""
+    if status != 200:
+        raise BadResponse(f"{name}: status {status}, expected 200")
+
+
+@dataclass(frozen=True)
+class SyncSession:
+    """An open sync client: ``fetch()`` does one request and returns the full body."""
+
+    fetch: Callable[[], bytes]
+    close: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class AsyncSession:
+    """An open async client: ``await fetch()`` does one request and returns the body.
+
+    ``fetch`` may be awaited by many tasks at once; they all share the one client.
+    """
+
+    fetch: Callable[[], Awaitable[bytes]]
+    close: Callable[[], Awaitable[None]]
+
+
+# Sync adapters take the URL; async ones the URL and the pool size, and are awaited
+# inside the event loop that will drive them (some clients bind to it when created).
+SyncOpener = Callable[[str], SyncSession]
+AsyncOpener = Callable[[str, int], Awaitable[AsyncSession]]
+
+
+@dataclass(frozen=True)
+class ClientSpec(Generic[OpenT]):
+    """A measurable client: how to import, name, install, open and run it.
+
+    ``module`` and ``distribution`` are the client library's; ``requires`` lists the
+    other modules (and pip distributions of the same name) the adapter needs, such
+    as an event loop. ``loop`` is one of ``LOOPS``: what drives the client.
+    """
+
+    name: str
+    module: str
+    distribution: str
+    api: str
+    open: OpenT
+    loop: str = "sync"
+    requires: tuple[str, ...] = ()
+
+    def missing(self) -> list[str]:
+        """The distributions of the modules this adapter needs that cannot be imported."""
+        needed = [(self.module, self.distribution)] + [(name, name) for name in self.requires]
+        return [dist for module, dist in needed if importlib.util.find_spec(module) is None]
+
+    def install_hint(self) -> str:
+        """The command that installs what this adapter needs (all of it when present)."""
+        missing = self.missing() or [self.distribution, *self.requires]
+        return f"python -m pip install {' '.join(missing)}"
