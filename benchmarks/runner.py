@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import platform
+import resource
 import sys
 from importlib import metadata
 from typing import Any

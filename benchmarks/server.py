@@ -37,8 +37,8 @@ from .resources import (
     LARGE_PATH,
     SMALL_PATH,
     SMALL_SIZE,
-    TWO_K_PATH,
     STATUS_PATH,
+    TWO_K_PATH,
     TWO_K_SIZE,
     UPLOAD_PATH,
 )

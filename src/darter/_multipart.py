@@ -30,7 +30,7 @@ import mimetypes
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from pathlib import PurePath
-from typing import IO, Any
+from typing import Any
 
 from ._exceptions import StreamConsumed
 from ._streams import FILE_CHUNK_SIZE, AsyncByteStream, SyncByteStream

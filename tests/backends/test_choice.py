@@ -33,9 +33,9 @@ def test_unknown_name_lists_the_valid_ones() -> None:
 
 
 def test_sync_backend_on_the_async_client() -> None:
-    with pytest.raises(darter.BackendError, match="darter.Client"):
+    with pytest.raises(darter.BackendError, match=r"darter\.Client"):
         get_backend("sync")
-    with pytest.raises(darter.BackendError, match="darter.Client"):
+    with pytest.raises(darter.BackendError, match=r"darter\.Client"):
         get_backend(SyncStandardBackend())  # type: ignore[arg-type]
 
 

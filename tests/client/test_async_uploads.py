@@ -21,11 +21,10 @@ def mode(request: pytest.FixtureRequest) -> str:
 async def test_multipart_with_an_async_file(mode: str, server: str, tmp_path: Path) -> None:
     path = tmp_path / "upload.bin"
     path.write_bytes(b"async contents " * 10_000)
-    async with await anyio.open_file(path, "rb") as upload:
-        async with client_factory(mode)() as client:
-            response = await client.post(
-                server + "/echo", files={"upload": ("data.bin", upload)}, data={"a": "1"}
-            )
+    async with await anyio.open_file(path, "rb") as upload, client_factory(mode)() as client:
+        response = await client.post(
+            server + "/echo", files={"upload": ("data.bin", upload)}, data={"a": "1"}
+        )
     echoed = response.json()
     headers = dict(echoed["headers"])
     assert headers["transfer-encoding"] == "chunked"  # an async file's size is not asked
