@@ -10,18 +10,24 @@ client opens more connections than another for the same work.
 darter is measured on each of its backends: ``darter-asyncio`` (asyncio loop),
 ``darter-uvloop`` (the asyncio backend on a uvloop loop), ``darter-trio`` and
 ``darter-anyio`` (the anyio backend on an asyncio loop).
+
+Every client also gets the same generous timeout, ``TIMEOUT_S`` for each request
+(aiohttp's default is already 5 minutes; httpx's 5 seconds): with 1,000 requests in
+flight a slow client would otherwise fail instead of being measured.
 """
 
 from __future__ import annotations
 
 from .sessions import AsyncOpener, AsyncSession, ClientSpec, check_status
 
+TIMEOUT_S = 120.0
+
 
 async def _open_darter(url: str, pool_size: int, backend: str, name: str) -> AsyncSession:
     import darter
 
     limits = darter.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-    client = darter.AsyncClient(backend=backend, limits=limits)
+    client = darter.AsyncClient(backend=backend, limits=limits, timeout=TIMEOUT_S)
 
     async def fetch() -> bytes:
         response = await client.get(url)
@@ -50,7 +56,10 @@ async def _open_darter_anyio(url: str, pool_size: int) -> AsyncSession:
 async def _open_aiohttp(url: str, pool_size: int) -> AsyncSession:
     import aiohttp
 
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=pool_size))
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=pool_size),
+        timeout=aiohttp.ClientTimeout(total=TIMEOUT_S),
+    )
 
     async def fetch() -> bytes:
         async with session.get(url) as response:
@@ -65,7 +74,7 @@ async def _open_httpx(url: str, pool_size: int) -> AsyncSession:
     import httpx
 
     limits = httpx.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-    client = httpx.AsyncClient(limits=limits)
+    client = httpx.AsyncClient(limits=limits, timeout=TIMEOUT_S)
 
     async def fetch() -> bytes:
         response = await client.get(url)
@@ -79,7 +88,7 @@ async def _open_httpx2(url: str, pool_size: int) -> AsyncSession:
     import httpx2
 
     limits = httpx2.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-    client = httpx2.AsyncClient(limits=limits)
+    client = httpx2.AsyncClient(limits=limits, timeout=TIMEOUT_S)
 
     async def fetch() -> bytes:
         response = await client.get(url)

@@ -15,6 +15,7 @@ from ._exceptions import StreamClosed, StreamConsumed
 
 __all__ = [
     "AsyncByteStream",
+    "BufferedBody",
     "AsyncIteratorByteStream",
     "ByteStream",
     "IteratorByteStream",
@@ -59,6 +60,25 @@ class ByteStream(AsyncByteStream, SyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         yield self._stream
+
+
+class BufferedBody(AsyncByteStream, SyncByteStream):
+    """A response body that arrived whole with its head: nothing left on the connection.
+
+    Both sync and async; ``Response.read``/``aread`` take ``chunks`` directly.
+    """
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
 
 
 class IteratorByteStream(SyncByteStream):

@@ -15,7 +15,7 @@ from .._models._headers import Headers
 from .._models._request import Request
 from .._models._response import Response
 from .._protocol.http11 import NEED_DATA, RESPONSE_END, HTTP11Machine, ResponseHead
-from .._streams import AsyncByteStream, ByteStream
+from .._streams import AsyncByteStream, BufferedBody, ByteStream
 from ..backends.base import AsyncNetworkStream
 
 __all__ = ["AsyncHTTP11Connection"]
@@ -143,7 +143,7 @@ class AsyncHTTP11Connection:
             event = machine.next_event()
         if event is RESPONSE_END:
             await self._release(self, machine.is_reusable)
-            stream: AsyncByteStream = AsyncCompleteBody(chunks)
+            stream: AsyncByteStream = BufferedBody(chunks)
         else:
             stream = AsyncResponseStream(self, chunks, timeout)
 
@@ -181,19 +181,6 @@ class AsyncHTTP11Connection:
     async def aclose(self) -> None:
         """Close the connection. Never raises."""
         await self._stream.aclose()
-
-
-class AsyncCompleteBody(AsyncByteStream):
-    """A response body that arrived whole with its head; the connection is already free."""
-
-    __slots__ = ("_chunks",)
-
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._chunks = chunks
-
-    async def __aiter__(self) -> Any:
-        for chunk in self._chunks:
-            yield chunk
 
 
 class AsyncResponseStream(AsyncByteStream):

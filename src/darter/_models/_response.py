@@ -25,7 +25,13 @@ from .._exceptions import (
     StreamConsumed,
     request_context,
 )
-from .._streams import AsyncByteStream, ByteStream, SyncByteStream, UnattachedStream
+from .._streams import (
+    AsyncByteStream,
+    BufferedBody,
+    ByteStream,
+    SyncByteStream,
+    UnattachedStream,
+)
 from .._types import HeaderTypes, ResponseContent, ResponseExtensions
 from ._headers import Headers
 from ._request import Request
@@ -292,8 +298,31 @@ class Response:
     def read(self) -> bytes:
         """Read and return the whole (decoded) body, keeping it as ``content``."""
         if not hasattr(self, "_content"):
-            self._content = b"".join(self.iter_bytes())
+            content = self._take_buffered_body()
+            self._content = b"".join(self.iter_bytes()) if content is None else content
         return self._content
+
+    def _take_buffered_body(self) -> bytes | None:
+        """The body at once, when it arrived whole and needs no decoding; else ``None``.
+
+        The common case of a small response: the same outcome as streaming it through
+        ``iter_bytes`` (consumed, counted, closed), without the generators.
+        """
+        stream = self.stream
+        if (
+            type(stream) is not BufferedBody
+            or self.is_stream_consumed
+            or self.is_closed
+            or "content-encoding" in self.headers
+        ):
+            return None
+        chunks = stream.chunks
+        content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self.is_stream_consumed = True
+        self._num_bytes_downloaded = len(content)
+        self.is_closed = True
+        self._record_elapsed()
+        return content
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The body decoded (gzip, br...), in chunks of ``chunk_size`` bytes if given."""
@@ -352,7 +381,10 @@ class Response:
     async def aread(self) -> bytes:
         """Read and return the whole (decoded) body, keeping it as ``content``."""
         if not hasattr(self, "_content"):
-            self._content = b"".join([part async for part in self.aiter_bytes()])
+            content = self._take_buffered_body()
+            if content is None:
+                content = b"".join([part async for part in self.aiter_bytes()])
+            self._content = content
         return self._content
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:

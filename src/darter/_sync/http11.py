@@ -17,7 +17,7 @@ from .._models._headers import Headers
 from .._models._request import Request
 from .._models._response import Response
 from .._protocol.http11 import NEED_DATA, RESPONSE_END, HTTP11Machine, ResponseHead
-from .._streams import ByteStream, SyncByteStream
+from .._streams import BufferedBody, ByteStream, SyncByteStream
 from ..backends.base import NetworkStream
 
 __all__ = ["HTTP11Connection"]
@@ -145,7 +145,7 @@ class HTTP11Connection:
             event = machine.next_event()
         if event is RESPONSE_END:
             self._release(self, machine.is_reusable)
-            stream: SyncByteStream = AsyncCompleteBody(chunks)
+            stream: SyncByteStream = BufferedBody(chunks)
         else:
             stream = ResponseStream(self, chunks, timeout)
 
@@ -183,19 +183,6 @@ class HTTP11Connection:
     def close(self) -> None:
         """Close the connection. Never raises."""
         self._stream.close()
-
-
-class AsyncCompleteBody(SyncByteStream):
-    """A response body that arrived whole with its head; the connection is already free."""
-
-    __slots__ = ("_chunks",)
-
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._chunks = chunks
-
-    def __iter__(self) -> Any:
-        for chunk in self._chunks:
-            yield chunk
 
 
 class ResponseStream(SyncByteStream):
