@@ -7,6 +7,10 @@ request, records its latency, and goes on until every number is taken. So exactl
 whatever the library. The workers run under ``asyncio.gather`` on an asyncio or
 uvloop loop, or in a trio nursery.
 
+With a time limit, no request is handed out once the measured loop has run that
+long: the requests in flight complete and count, and the figures are those of the
+requests actually made (a slow client makes fewer than ``requests``).
+
 The warm-up is the same loop with at least ``concurrency`` requests (so that every
 worker's first request opens its connection and the pool is full before the
 measurement), and it is not measured. The garbage collector stays enabled; it is
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import math
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Coroutine
@@ -42,13 +47,25 @@ Fetch = Callable[[], Awaitable[bytes]]
 
 
 class Tickets:
-    """The request numbers 0 .. count-1, handed out one at a time to the workers."""
+    """The request numbers 0 .. count-1, handed out one at a time to the workers.
 
-    __slots__ = ("count", "next")
+    ``deadline`` (a ``perf_counter`` time) ends the handing out early: the first
+    worker to start a request after it lowers ``count`` to the numbers already out.
+    """
 
-    def __init__(self, count: int) -> None:
+    __slots__ = ("count", "deadline", "next")
+
+    def __init__(self, count: int, deadline: float = math.inf) -> None:
         self.count = count
+        self.deadline = deadline
         self.next = 0
+
+    @classmethod
+    def measured(cls, params: MeasureParams) -> Tickets:
+        """The tickets of a measured loop starting now, with its time limit if any."""
+        if params.time_limit_s is None:
+            return cls(params.requests)
+        return cls(params.requests, time.perf_counter() + params.time_limit_s)
 
 
 def _check_body(body: bytes, expected_size: int) -> None:
@@ -72,6 +89,8 @@ async def _measured_worker(
         index = tickets.next
         tickets.next = index + 1
         started = clock()
+        if started > tickets.deadline:
+            tickets.count = tickets.next
         body = await fetch()
         latencies[index] = clock() - started
         _check_body(body, expected_size)
@@ -109,9 +128,12 @@ def _measured_loop(
     session: AsyncSession,
     params: MeasureParams,
     latencies: array[float],
-) -> None:
-    """Run the measured workers to completion on ``loop`` (the profilers' focus)."""
-    tickets = Tickets(params.requests)
+) -> int:
+    """Run the measured workers to completion on ``loop`` (the profilers' focus).
+
+    Returns the number of requests made.
+    """
+    tickets = Tickets.measured(params)
     loop.run_until_complete(
         _gather(
             _measured_worker,
@@ -122,6 +144,7 @@ def _measured_loop(
             latencies,
         )
     )
+    return tickets.count
 
 
 def _run_on_asyncio(
@@ -147,7 +170,7 @@ def _run_on_asyncio(
             if profiler is not None:
                 profiler.enable()
             before = snapshot()
-            _measured_loop(loop, session, params, latencies)
+            done = _measured_loop(loop, session, params, latencies)
             after = snapshot()
             if profiler is not None:
                 profiler.disable()
@@ -157,7 +180,7 @@ def _run_on_asyncio(
         loop.run_until_complete(loop.shutdown_asyncgens())
         asyncio.set_event_loop(None)
         loop.close()
-    return figures_between(before, after, params.requests, latencies, warmup)
+    return figures_between(before, after, done, latencies[:done], warmup)
 
 
 # ---------------------------------------------------------------------------
@@ -192,11 +215,12 @@ async def _trio_main(
         if profiler is not None:
             profiler.enable()
         before: Snapshot = snapshot()
+        tickets = Tickets.measured(params)
         await _trio_workers(
             _measured_worker,
             params.concurrency,
             session.fetch,
-            Tickets(params.requests),
+            tickets,
             params.expected_size,
             latencies,
         )
@@ -205,7 +229,8 @@ async def _trio_main(
             profiler.disable()
     finally:
         await session.close()
-    return figures_between(before, after, params.requests, latencies, warmup)
+    done = tickets.count
+    return figures_between(before, after, done, latencies[:done], warmup)
 
 
 def run_async_concurrent(

@@ -29,6 +29,8 @@ class MeasureParams:
 
     ``concurrency`` is the number of requests in flight at once (tasks sharing one
     client, and the size of its connection pool); 1 for the sync workloads.
+    ``time_limit_s``, when set, stops handing out new requests once the measured
+    loop has run that long (the requests in flight still complete and count).
     """
 
     url: str
@@ -36,6 +38,7 @@ class MeasureParams:
     warmup: int
     expected_size: int
     concurrency: int = 1
+    time_limit_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from .._config import Proxy
 from .._exceptions import NetworkError, ProxyError, TimeoutException
 from .._protocol.http11 import NEED_DATA, HTTP11Machine, ResponseHead
 from .._protocol.proxy import Route, connect_request_headers, connect_target
+from .._protocol.socks import SOCKS5Handshake
 from .._types import SocketOption
 from ..backends.base import AsyncBackend, AsyncNetworkStream
 
@@ -54,8 +55,8 @@ class AsyncConnector:
                 assert self._proxy_ssl_context is not None
                 stream = await stream.start_tls(self._proxy_ssl_context, route.host, timeout)
             if route.socks is not None:
-                raise ProxyError("SOCKS proxies are not supported yet.")
-            if route.tunnel is not None:
+                await self._open_socks_tunnel(stream, route, timeout)
+            elif route.tunnel is not None:
                 await self._open_tunnel(stream, route.tunnel, timeout)
             if route.tls_server_name is not None:
                 assert self._ssl_context is not None
@@ -86,6 +87,21 @@ class AsyncConnector:
                 retries_left -= 1
                 await backend.sleep(delay)
                 delay *= 2
+
+    async def _open_socks_tunnel(
+        self, stream: AsyncNetworkStream, route: Route, timeout: float | None
+    ) -> None:
+        """The SOCKS5 handshake; ``socks5`` resolves the host here, ``socks5h`` at the proxy."""
+        assert self._proxy is not None and route.tunnel is not None
+        host, port = route.tunnel
+        if route.socks == "socks5":
+            host = await self._get_backend().resolve(host, port)
+        handshake = SOCKS5Handshake(host, port, self._proxy.raw_auth)
+        await stream.write(handshake.start(), timeout)
+        while not handshake.is_done:
+            reply = handshake.receive_data(await stream.read(64 * 1024, timeout))
+            if reply:
+                await stream.write(reply, timeout)
 
     async def _open_tunnel(
         self, stream: AsyncNetworkStream, target: tuple[str, int], timeout: float | None

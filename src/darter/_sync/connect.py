@@ -11,6 +11,7 @@ from .._config import Proxy
 from .._exceptions import NetworkError, ProxyError, TimeoutException
 from .._protocol.http11 import NEED_DATA, HTTP11Machine, ResponseHead
 from .._protocol.proxy import Route, connect_request_headers, connect_target
+from .._protocol.socks import SOCKS5Handshake
 from .._types import SocketOption
 from ..backends.base import NetworkStream, SyncBackend
 
@@ -56,8 +57,8 @@ class Connector:
                 assert self._proxy_ssl_context is not None
                 stream = stream.start_tls(self._proxy_ssl_context, route.host, timeout)
             if route.socks is not None:
-                raise ProxyError("SOCKS proxies are not supported yet.")
-            if route.tunnel is not None:
+                self._open_socks_tunnel(stream, route, timeout)
+            elif route.tunnel is not None:
                 self._open_tunnel(stream, route.tunnel, timeout)
             if route.tls_server_name is not None:
                 assert self._ssl_context is not None
@@ -84,6 +85,21 @@ class Connector:
                 retries_left -= 1
                 backend.sleep(delay)
                 delay *= 2
+
+    def _open_socks_tunnel(
+        self, stream: NetworkStream, route: Route, timeout: float | None
+    ) -> None:
+        """The SOCKS5 handshake; ``socks5`` resolves the host here, ``socks5h`` at the proxy."""
+        assert self._proxy is not None and route.tunnel is not None
+        host, port = route.tunnel
+        if route.socks == "socks5":
+            host = self._get_backend().resolve(host, port)
+        handshake = SOCKS5Handshake(host, port, self._proxy.raw_auth)
+        stream.write(handshake.start(), timeout)
+        while not handshake.is_done:
+            reply = handshake.receive_data(stream.read(64 * 1024, timeout))
+            if reply:
+                stream.write(reply, timeout)
 
     def _open_tunnel(
         self, stream: NetworkStream, target: tuple[str, int], timeout: float | None

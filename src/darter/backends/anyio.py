@@ -6,6 +6,7 @@ loops; this one works on either and follows anyio's cancellation rules.
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
@@ -197,6 +198,14 @@ class AnyioBackend(AsyncBackend):
             f"Connecting to the Unix socket {path} did not finish within the connect timeout "
             f"({timeout} s)."
         )
+
+    async def resolve(self, host: str, port: int) -> str:
+        try:
+            infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise ConnectError(f"Could not resolve {host}: {_describe(exc)}") from exc
+        address: str = str(infos[0][4][0])
+        return address
 
     async def sleep(self, seconds: float) -> None:
         await anyio.sleep(seconds)

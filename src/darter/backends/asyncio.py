@@ -336,6 +336,15 @@ class AsyncioBackend(AsyncBackend):
             ) from exc
         return _finish_connect(loop, transport, protocol, socket_options)
 
+    async def resolve(self, host: str, port: int) -> str:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise ConnectError(f"Could not resolve {host}: {_describe(exc)}") from exc
+        address = str(infos[0][4][0])
+        return address
+
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 

@@ -138,6 +138,13 @@ class SyncBackend(ABC):
         """Open a Unix domain socket connection. Raises ``ConnectTimeout``, ``ConnectError``."""
 
     @abstractmethod
+    def resolve(self, host: str, port: int) -> str:
+        """The first address ``host`` resolves to (for SOCKS5 with local DNS).
+
+        Raises ``ConnectError`` when it does not resolve.
+        """
+
+    @abstractmethod
     def sleep(self, seconds: float) -> None:
         """Block for ``seconds``."""
 
@@ -247,6 +254,13 @@ class AsyncBackend(ABC):
         socket_options: Iterable[SocketOption] | None = None,
     ) -> AsyncNetworkStream:
         """Open a Unix domain socket connection. Raises ``ConnectTimeout``, ``ConnectError``."""
+
+    @abstractmethod
+    async def resolve(self, host: str, port: int) -> str:
+        """The first address ``host`` resolves to (for SOCKS5 with local DNS).
+
+        Raises ``ConnectError`` when it does not resolve.
+        """
 
     @abstractmethod
     async def sleep(self, seconds: float) -> None:

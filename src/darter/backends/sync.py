@@ -194,6 +194,14 @@ class SyncStandardBackend(SyncBackend):
             ) from exc
         return SyncSocketStream(sock)
 
+    def resolve(self, host: str, port: int) -> str:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise ConnectError(f"Could not resolve {host}: {_describe(exc)}") from exc
+        address = str(infos[0][4][0])
+        return address
+
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 

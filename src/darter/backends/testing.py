@@ -509,6 +509,9 @@ class _SyncBackendAsAsync(AsyncBackend):
     ) -> AsyncNetworkStream:
         return _SyncStreamAsAsync(self._backend.connect_unix_socket(path, timeout, socket_options))
 
+    async def resolve(self, host: str, port: int) -> str:
+        return self._backend.resolve(host, port)
+
     async def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 

@@ -192,6 +192,14 @@ class TrioBackend(AsyncBackend):
             f"({timeout} s)."
         )
 
+    async def resolve(self, host: str, port: int) -> str:
+        try:
+            infos = await trio.socket.getaddrinfo(host, port, type=trio.socket.SOCK_STREAM)
+        except OSError as exc:
+            raise ConnectError(f"Could not resolve {host}: {_describe(exc)}") from exc
+        address = str(infos[0][4][0])
+        return address
+
     async def sleep(self, seconds: float) -> None:
         await trio.sleep(seconds)
 
