@@ -342,8 +342,7 @@ class AsyncioBackend(AsyncBackend):
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise ConnectError(f"Could not resolve {host}: {_describe(exc)}") from exc
-        address = str(infos[0][4][0])
-        return address
+        return str(infos[0][4][0])
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

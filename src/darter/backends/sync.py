@@ -199,8 +199,7 @@ class SyncStandardBackend(SyncBackend):
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise ConnectError(f"Could not resolve {host}: {_describe(exc)}") from exc
-        address = str(infos[0][4][0])
-        return address
+        return str(infos[0][4][0])
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)

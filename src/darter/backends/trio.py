@@ -197,8 +197,7 @@ class TrioBackend(AsyncBackend):
             infos = await trio.socket.getaddrinfo(host, port, type=trio.socket.SOCK_STREAM)
         except OSError as exc:
             raise ConnectError(f"Could not resolve {host}: {_describe(exc)}") from exc
-        address = str(infos[0][4][0])
-        return address
+        return str(infos[0][4][0])
 
     async def sleep(self, seconds: float) -> None:
         await trio.sleep(seconds)
