@@ -1,9 +1,14 @@
 """Results: summaries and ratios, the Markdown report, results files, comparisons.
 
-A results file is the JSON document ``suite.run_suite`` returns, with the summaries
-and ratios this module adds: one per run, under ``benchmarks/results/``, named after
-the time of the run, so that any two can be compared with
+A results file is the JSON document ``suite.run_suite`` returns, with the summaries,
+ratios and sweeps this module adds: one per run, under ``benchmarks/results/``, named
+after the time of the run, so that any two can be compared with
 ``python -m benchmarks compare A.json B.json``.
+
+Ratios compare each variant of darter (``darter``, ``darter-asyncio``,
+``darter-trio``...) with every other peer driven by the same event loop (a sync
+client with the sync ones, ``darter-trio`` with ``httpx-trio``...), and with the wrk
+reference.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .stats import Summary, ratio, summarize
+from .sweeps import add_sweeps, render_sweeps
 
 SUBJECT = "darter"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -31,7 +37,14 @@ _CLIENT_FIGURES = (
     "latency_p99_us",
     "peak_rss_mb",
 )
+# Figures summarized only when every run has them (older results files lack them).
+_OPTIONAL_FIGURES = ("requests", "server_connections", "server_requests")
 _REFERENCE_FIGURES = ("req_per_s", "cpu_us_per_req", "latency_p50_us", "latency_p99_us")
+
+
+def is_subject(client: str) -> bool:
+    """Whether ``client`` is darter or one of its variants (``darter-trio``...)."""
+    return client == SUBJECT or client.startswith(SUBJECT + "-")
 
 
 # ---------------------------------------------------------------------------
@@ -51,18 +64,26 @@ def summarize_runs(runs: Iterable[Mapping[str, Any]], figures: Iterable[str]) ->
 
 
 def add_summaries(results: dict[str, Any]) -> dict[str, Any]:
-    """Add each client's summary, the reference's, and darter's ratios; return results."""
+    """Add each client's summary, the reference's, darter's ratios and the sweeps.
+
+    Returns ``results``, changed in place.
+    """
     for scenario in results["scenarios"].values():
         for data in scenario["clients"].values():
             runs = data["runs"]
             if runs:
-                data["summary"] = summarize_runs(runs, _CLIENT_FIGURES)
+                figures = list(_CLIENT_FIGURES)
+                figures += [name for name in _OPTIONAL_FIGURES if all(name in r for r in runs)]
+                data["summary"] = summarize_runs(runs, figures)
                 data["version"] = runs[0].get("version", "unknown")
                 data["api"] = runs[0].get("api", "")
+                data["loop"] = runs[0].get("loop", "sync")
+                data["loop_version"] = runs[0].get("loop_version", data["loop"])
         reference = scenario.get("reference")
         if reference and reference["runs"]:
             reference["summary"] = summarize_runs(reference["runs"], _REFERENCE_FIGURES)
         scenario["ratios"] = _ratios(scenario)
+    add_sweeps(results)
     return results
 
 
@@ -72,26 +93,38 @@ def _median(summary: Mapping[str, Any] | None, figure: str) -> float | None:
     return float(summary[figure]["median"])
 
 
-def _ratios(scenario: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
-    """darter's median req/s and CPU per request divided by each other's."""
-    subject = scenario["clients"].get(SUBJECT, {}).get("summary")
-    if not subject:
-        return {}
-    others: dict[str, Mapping[str, Any]] = {
-        name: data["summary"]
-        for name, data in scenario["clients"].items()
-        if name != SUBJECT and data.get("summary")
+def _ratios(scenario: Mapping[str, Any]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Each darter variant's median req/s and CPU per request divided by each peer's.
+
+    ``{subject: {peer: {"req_per_s": r, "cpu_per_req": r}}}``, with the peers on the
+    subject's event loop, then the reference.
+    """
+    clients = {
+        name: data for name, data in scenario["clients"].items() if data.get("summary")
     }
     reference = scenario.get("reference") or {}
-    if reference.get("summary"):
-        others[reference["name"]] = reference["summary"]
-    out: dict[str, dict[str, float | None]] = {}
-    for name, summary in others.items():
-        out[name] = {
-            "req_per_s": _safe_ratio(_median(subject, "req_per_s"), _median(summary, "req_per_s")),
-            "cpu_per_req": _safe_ratio(
-                _median(subject, "cpu_us_per_req"), _median(summary, "cpu_us_per_req")
-            ),
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
+    for subject, data in clients.items():
+        if not is_subject(subject):
+            continue
+        others: dict[str, Mapping[str, Any]] = {
+            name: other["summary"]
+            for name, other in clients.items()
+            if not is_subject(name) and other.get("loop", "sync") == data.get("loop", "sync")
+        }
+        if reference.get("summary"):
+            others[reference["name"]] = reference["summary"]
+        out[subject] = {
+            name: {
+                "req_per_s": _safe_ratio(
+                    _median(data["summary"], "req_per_s"), _median(summary, "req_per_s")
+                ),
+                "cpu_per_req": _safe_ratio(
+                    _median(data["summary"], "cpu_us_per_req"),
+                    _median(summary, "cpu_us_per_req"),
+                ),
+            }
+            for name, summary in others.items()
         }
     return out
 
@@ -127,7 +160,7 @@ def _fmt_ratio(value: float | None) -> str:
 
 
 def render_markdown(results: Mapping[str, Any]) -> str:
-    """The whole run as Markdown: one table and one ratio table per scenario."""
+    """The whole run as Markdown: tables per scenario, then each sweep's."""
     lines: list[str] = [f"# darter benchmarks — {results['created']} ({results['mode']} mode)", ""]
     machine = results["machine"]
     server = results.get("server", {})
@@ -140,12 +173,19 @@ def render_markdown(results: Mapping[str, Any]) -> str:
             if machine.get("busy_before") is not None
             else ""
         ),
-        f"- server: nginx {server.get('version', '?')}, 1 worker, keep-alive, access log off",
+        f"- server: nginx {server.get('version', '?')}, 1 worker"
+        + (
+            f" ({server['worker_connections']:,} connections)"
+            if server.get("worker_connections")
+            else ""
+        )
+        + ", keep-alive, access log off",
         f"- {_describe_pinning(results['pinning'])}",
         "",
     ]
     for name, scenario in results["scenarios"].items():
         lines += _render_scenario(name, scenario)
+    lines += render_sweeps(results)
     lines += _render_load_warning(machine)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -161,28 +201,69 @@ def _describe_pinning(pinning: Mapping[str, Any]) -> str:
 
 
 def _render_scenario(name: str, scenario: Mapping[str, Any]) -> list[str]:
+    lines = [f"## {name}", "", _intro(scenario), ""]
+    counted = any(
+        "server_connections" in data.get("summary", {}) for data in scenario["clients"].values()
+    )
+    lines += _client_table(scenario, counted)
+    reference = scenario.get("reference")
+    if reference and not reference.get("available"):
+        lines += [
+            "wrk is not installed, so there is no C ceiling for this scenario "
+            "(`sudo apt-get install -y wrk`).",
+            "",
+        ]
+    lines += _ratio_table(scenario)
+    lines += _render_notes(scenario)
+    lines += _render_noise(scenario)
+    return lines
+
+
+def _intro(scenario: Mapping[str, Any]) -> str:
+    """The scenario's sentence: what, how many requests, how many repetitions."""
+    description = scenario["description"]
+    warmups = [
+        run.get("warmup", scenario["warmup"])
+        for data in scenario["clients"].values()
+        for run in data["runs"]
+    ]
+    warmup = max(warmups, default=scenario["warmup"])
+    limit = scenario.get("time_limit_s")
+    return (
+        f"{description[:1].upper()}{description[1:]}: {scenario['requests']:,} measured "
+        f"requests (+{warmup:,} warm-up) per run"
+        + (f", no new request after {limit:g} s" if limit is not None else "")
+        + f", {_plural(scenario['repetitions'], 'repetition')}, peers interleaved."
+    )
+
+
+def _client_label(client: str, data: Mapping[str, Any]) -> str:
+    loop = data.get("loop", "sync")
+    on = "" if loop == "sync" else f", {data.get('loop_version', loop)}"
+    return f"{client} {data.get('version', '')} (`{data.get('api', '')}`{on})"
+
+
+def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
+    """The figures table: one row per client, then the reference's."""
     lines = [
-        f"## {name}",
-        "",
-        f"{scenario['description'][:1].upper()}{scenario['description'][1:]}: "
-        f"{scenario['requests']:,} measured requests (+{scenario['warmup']:,} warm-up) per "
-        f"run, {_plural(scenario['repetitions'], 'repetition')}, peers interleaved.",
-        "",
         "| client | req/s median [min-max] | CPU µs/request median [min-max] "
-        "| p50 latency µs | p99 latency µs | peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| p50 latency µs | p99 latency µs | peak RSS MB |" + (" connections |" if counted else ""),
+        "|---|---:|---:|---:|---:|---:|" + ("---:|" if counted else ""),
     ]
     for client, data in scenario["clients"].items():
         summary = data.get("summary")
         if not summary:
             continue
-        label = f"{client} {data.get('version', '')} (`{data.get('api', '')}`)"
+        connections = ""
+        if counted:
+            value = summary.get("server_connections")
+            connections = f" {value['median']:,.0f} |" if value else " — |"
         lines.append(
-            f"| {label} | {_fmt_range(summary['req_per_s'], _fmt_rate)} "
+            f"| {_client_label(client, data)} | {_fmt_range(summary['req_per_s'], _fmt_rate)} "
             f"| {_fmt_range(summary['cpu_us_per_req'], _fmt_us)} "
             f"| {_fmt_us(summary['latency_p50_us']['median'])} "
             f"| {_fmt_us(summary['latency_p99_us']['median'])} "
-            f"| {summary['peak_rss_mb']['median']:.1f} |"
+            f"| {summary['peak_rss_mb']['median']:.1f} |{connections}"
         )
     reference = scenario.get("reference")
     if reference and reference.get("summary"):
@@ -193,33 +274,69 @@ def _render_scenario(name: str, scenario: Mapping[str, Any]) -> list[str]:
             f"| {_fmt_range(summary['cpu_us_per_req'], _fmt_us)} "
             f"| {_fmt_us(summary['latency_p50_us']['median'])} "
             f"| {_fmt_us(summary['latency_p99_us']['median'])} | — |"
+            + (" — |" if counted else "")
         )
     lines.append("")
-    if reference and not reference.get("available"):
-        lines += [
-            "wrk is not installed, so there is no C ceiling for this scenario "
-            "(`sudo apt-get install -y wrk`).",
-            "",
-        ]
+    return lines
+
+
+def _ratio_table(scenario: Mapping[str, Any]) -> list[str]:
+    """darter's ratios: each variant against the peers on its event loop, and wrk."""
     ratios = scenario.get("ratios") or {}
-    if ratios:
-        lines += [
-            f"{SUBJECT} relative to each peer and the reference (ratio of medians; "
-            f"req/s > 1 means {SUBJECT} is faster, CPU/request < 1 means {SUBJECT} "
-            "spends less CPU per request):",
-            "",
-            f"| {SUBJECT} vs | req/s ratio | CPU/request ratio |",
-            "|---|---:|---:|",
-        ]
-        for other, values in ratios.items():
-            label = f"{other} (C ceiling)" if reference and other == reference["name"] else other
+    if not any(ratios.values()):
+        return []
+    reference = scenario.get("reference") or {}
+    lines = [
+        f"{SUBJECT} relative to each peer on the same event loop and to the reference "
+        f"(ratio of medians; req/s > 1 means {SUBJECT} is faster, CPU/request < 1 means "
+        f"{SUBJECT} spends less CPU per request):",
+        "",
+        "| comparison | req/s ratio | CPU/request ratio |",
+        "|---|---:|---:|",
+    ]
+    for subject, peers in ratios.items():
+        for other, values in peers.items():
+            label = (
+                f"{reference['label']} (C ceiling)"
+                if reference and other == reference.get("name")
+                else other
+            )
             lines.append(
-                f"| {label} | {_fmt_ratio(values['req_per_s'])} "
+                f"| {subject} vs {label} | {_fmt_ratio(values['req_per_s'])} "
                 f"| {_fmt_ratio(values['cpu_per_req'])} |"
             )
-        lines.append("")
-    lines += _render_noise(scenario)
+    lines.append("")
     return lines
+
+
+def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
+    """What the reader must know: clients left out, cut short, or reconnecting."""
+    notes = []
+    left_out = scenario.get("left_out") or []
+    if left_out:
+        notes.append(f"Not measured in this run: {', '.join(left_out)}.")
+    short = []
+    pool = int(scenario.get("concurrency", 1))
+    churn = []
+    for client, data in scenario["clients"].items():
+        summary = data.get("summary", {})
+        made = summary.get("requests")
+        if made and made["min"] < scenario["requests"]:
+            short.append(f"{client} ({made['median']:,.0f})")
+        connections = summary.get("server_connections")
+        if connections and connections["max"] > pool:
+            churn.append(f"{client} ({connections['median']:,.0f})")
+    if short:
+        notes.append(
+            f"Cut short by the time limit (median requests made per run, out of "
+            f"{scenario['requests']:,}): {', '.join(short)}."
+        )
+    if churn:
+        notes.append(
+            f"Opened more connections than the {_plural(pool, 'connection')} the work "
+            f"needs (median per run, warm-up included): {', '.join(churn)}."
+        )
+    return [line for note in notes for line in (note, "")]
 
 
 def _render_noise(scenario: Mapping[str, Any]) -> list[str]:

@@ -3,15 +3,18 @@
 Started by the suite as::
 
     python -m benchmarks.runner --scenario sync-sequential --client darter \\
-        --base-url http://127.0.0.1:PORT --requests 5000 --warmup 500 [--cpu N]
+        --base-url http://127.0.0.1:PORT --requests 5000 --warmup 500 [--cpu N] \\
+        [--time-limit SECONDS]
 
 It pins itself to ``--cpu`` (when given), raises its open-file limit when the
 scenario's concurrency needs it, runs the scenario's workload (open the client, warm
 up, the measured loop, close) and prints a single JSON object on standard output
 with the figures of the measured loop and the process's peak RSS. Anything else it
-would say goes to standard error. ``--profile FILE`` runs cProfile around
-the measured loop only and writes its statistics to FILE (the timings of such a run
-include the profiler's overhead and are not comparable).
+would say goes to standard error. ``--time-limit`` stops the measured loop from
+starting requests after that many seconds (the record says how many were made).
+``--profile FILE`` runs cProfile around the measured loop only and writes its
+statistics to FILE (the timings of such a run include the profiler's overhead and
+are not comparable).
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--base-url", required=True, help="http://127.0.0.1:PORT")
     parser.add_argument("--requests", type=int, required=True)
     parser.add_argument("--warmup", type=int, required=True)
+    parser.add_argument(
+        "--time-limit", type=float, default=None, help="start no request after S seconds"
+    )
     parser.add_argument("--cpu", type=int, default=None, help="pin this process to CPU")
     parser.add_argument("--profile", default=None, help="write cProfile stats here")
     return parser.parse_args(argv)
@@ -110,6 +116,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     spec = find_spec(workload.kind, args.client)
     if args.requests < 1 or args.warmup < 0:
         raise ValueError("--requests must be at least 1 and --warmup at least 0")
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise ValueError("--time-limit must be positive")
     open_files = ensure_open_files(scenario.concurrency + _SPARE_FILES)
 
     rss_before_client_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -119,6 +127,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         warmup=args.warmup,
         expected_size=scenario.body_size,
         concurrency=scenario.concurrency,
+        time_limit_s=args.time_limit,
     )
     profiler = None
     if args.profile:
@@ -137,6 +146,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "loop": spec.loop,
         "loop_version": loop_version(spec),
         "concurrency": scenario.concurrency,
+        "requests_asked": args.requests,
+        "time_limit_s": args.time_limit,
         "warmup": figures.warmup,
         "cpu_pinned": args.cpu,
         "open_files_limit": open_files,

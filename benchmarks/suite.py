@@ -2,14 +2,15 @@
 
 For each scenario, repetition after repetition, each peer is measured once in a fresh
 runner process, in the scenario's order (A B C A B C ...), then wrk once when it is
-available, so that a slow drift of the machine affects every client alike. The
-result is the raw record of every measurement, ready for ``report``.
+available, so that a slow drift of the machine affects every client alike. nginx's
+counters are read around each runner, so each record also says how many connections
+the client opened and how many requests the server saw. The result is the raw
+record of every measurement, ready for ``report``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import os
 import platform
@@ -23,18 +24,13 @@ from typing import Any
 
 from .clients import find_spec
 from .cpus import Pinning, pin_current_process
-from .scenarios import (
-    DEFAULT_REPETITIONS,
-    QUICK_REPETITIONS,
-    QUICK_WRK_SECONDS,
-    WRK_SECONDS,
-    Scenario,
-)
-from .server import NginxServer, running_nginx
+from .scenarios import QUICK_WRK_SECONDS, WRK_SECONDS, Scenario
+from .server import NginxServer, ServerCounters, running_nginx
 from .workloads import WORKLOADS
 from .wrk import run_wrk, wrk_version
 
-SCHEMA_VERSION = 1
+# 2: ratios per darter variant ({subject: {peer: ...}}), sweeps, server counters.
+SCHEMA_VERSION = 2
 # The parent of the package: runner processes start there so ``-m benchmarks.runner``
 # imports this very package.
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
@@ -61,6 +57,7 @@ class SuiteOptions:
     scenarios: list[Scenario]
     nginx: str
     pinning: Pinning
+    selection: str = "all"
     quick: bool = False
     repetitions: int | None = None
     requests: int | None = None
@@ -70,17 +67,18 @@ class SuiteOptions:
     command: str = ""
     progress: Callable[[str], None] = field(default=_silent)
 
-    def repetition_count(self) -> int:
-        """Repetitions per client: the explicit count, else the mode's default."""
+    def repetition_count(self, scenario: Scenario) -> int:
+        """Repetitions per client: the explicit count, else the scenario's for the mode."""
         if self.repetitions is not None:
             return self.repetitions
-        return QUICK_REPETITIONS if self.quick else DEFAULT_REPETITIONS
+        return scenario.repetition_count(self.quick)
 
     def peers_of(self, scenario: Scenario) -> list[str]:
-        """The scenario's peers, narrowed to ``clients`` when given (order kept)."""
+        """The scenario's peers in this mode, narrowed to ``clients`` when given."""
+        peers = scenario.peers_in(self.quick)
         if self.clients is None:
-            return list(scenario.peers)
-        return [name for name in scenario.peers if name in self.clients]
+            return list(peers)
+        return [name for name in peers if name in self.clients]
 
 
 def check_clients(options: SuiteOptions) -> None:
@@ -93,7 +91,7 @@ def check_clients(options: SuiteOptions) -> None:
         kind = WORKLOADS[scenario.workload].kind
         for name in options.peers_of(scenario):
             spec = find_spec(kind, name)
-            if importlib.util.find_spec(spec.module) is None:
+            if spec.missing():
                 missing.append(f"  {spec.name}: {spec.install_hint()}")
     if missing:
         lines = "\n".join(sorted(set(missing)))
@@ -115,6 +113,7 @@ def run_runner(
     warmup: int,
     cpu: int | None,
     profile: str | None = None,
+    time_limit_s: float | None = None,
 ) -> dict[str, Any]:
     """Measure ``client`` once in a fresh runner process; return its JSON record.
 
@@ -139,6 +138,8 @@ def run_runner(
         command += ["--cpu", str(cpu)]
     if profile is not None:
         command += ["--profile", profile]
+    if time_limit_s is not None:
+        command += ["--time-limit", f"{time_limit_s:g}"]
     done = subprocess.run(
         command,
         cwd=PACKAGE_PARENT,
@@ -210,6 +211,31 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def _measure_client(
+    scenario: Scenario,
+    client: str,
+    server: NginxServer,
+    requests: int,
+    warmup: int,
+    options: SuiteOptions,
+) -> dict[str, Any]:
+    """One runner's record, with what nginx counted meanwhile."""
+    before = server.counters()
+    record = run_runner(
+        scenario,
+        client,
+        server.base_url,
+        requests,
+        warmup,
+        options.pinning.client_cpu,
+        time_limit_s=scenario.time_limit(options.quick),
+    )
+    seen: ServerCounters = server.counters().since(before)
+    record["server_connections"] = seen.accepted
+    record["server_requests"] = seen.requests
+    return record
+
+
 def _measure_scenario(
     scenario: Scenario, server: NginxServer, options: SuiteOptions
 ) -> dict[str, Any]:
@@ -217,30 +243,39 @@ def _measure_scenario(
     quick = options.quick
     requests = options.requests or scenario.request_count(quick)
     warmup = options.warmup if options.warmup is not None else scenario.warmup_count(quick)
-    repetitions = options.repetition_count()
+    repetitions = options.repetition_count(scenario)
+    time_limit = scenario.time_limit(quick)
     peers = options.peers_of(scenario)
-    cpu = options.pinning.client_cpu
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in peers}
     wrk_runs: list[dict[str, Any]] = []
     seconds = QUICK_WRK_SECONDS if quick else WRK_SECONDS
     use_wrk = options.wrk is not None and scenario.wrk is not None
+    width = max((len(name) for name in peers), default=10)
     options.progress(
-        f"== {scenario.name}: {requests} requests (+{warmup} warm-up) per run, "
-        f"{repetitions} repetition(s), peers interleaved: {', '.join(peers)}"
+        f"== {scenario.name}: {requests} requests (+{warmup} warm-up) per run"
+        + (f" at concurrency {scenario.concurrency}" if scenario.concurrency > 1 else "")
+        + (f", at most {time_limit:g} s each" if time_limit is not None else "")
+        + f", {repetitions} repetition(s), peers interleaved: {', '.join(peers)}"
         + (f", then {scenario.wrk.label()} for {seconds:g} s" if use_wrk and scenario.wrk else "")
     )
     sequence = 0
     for repetition in range(1, repetitions + 1):
         for name in peers:
-            record = run_runner(scenario, name, server.base_url, requests, warmup, cpu)
+            record = _measure_client(scenario, name, server, requests, warmup, options)
             sequence += 1
             record["repetition"] = repetition
             record["sequence"] = sequence
             runs[name].append(record)
             options.progress(
-                f"  [{repetition}/{repetitions}] {name:<10} {record['req_per_s']:>9,.0f} req/s"
+                f"  [{repetition}/{repetitions}] {name:<{width}} "
+                f"{record['req_per_s']:>9,.0f} req/s"
                 f"  {record['cpu_us_per_req']:>7.1f} µs CPU/req"
-                f"  p50 {record['latency_p50_us']:>7.1f} µs"
+                f"  p50 {record['latency_p50_us']:>9.1f} µs"
+                + (
+                    f"  ({record['requests']:,} requests in the time limit)"
+                    if record["requests"] < requests
+                    else ""
+                )
             )
         if use_wrk and options.wrk is not None and scenario.wrk is not None:
             figures = run_wrk(
@@ -252,9 +287,10 @@ def _measure_scenario(
             )
             wrk_runs.append(figures)
             options.progress(
-                f"  [{repetition}/{repetitions}] {'wrk':<10} {figures['req_per_s']:>9,.0f} req/s"
+                f"  [{repetition}/{repetitions}] {'wrk':<{width}} "
+                f"{figures['req_per_s']:>9,.0f} req/s"
                 f"  {figures['cpu_us_per_req']:>7.1f} µs CPU/req"
-                f"  p50 {figures['latency_p50_us']:>7.1f} µs"
+                f"  p50 {figures['latency_p50_us']:>9.1f} µs"
             )
     reference: dict[str, Any] | None = None
     if scenario.wrk is not None:
@@ -271,10 +307,14 @@ def _measure_scenario(
         "workload": scenario.workload,
         "path": scenario.path,
         "body_size": scenario.body_size,
+        "concurrency": scenario.concurrency,
+        "sweep": scenario.sweep,
         "requests": requests,
         "warmup": warmup,
+        "time_limit_s": time_limit,
         "repetitions": repetitions,
         "peers": peers,
+        "left_out": [name for name in scenario.peers if name not in peers],
         "clients": {name: {"runs": records} for name, records in runs.items()},
         "reference": reference,
     }
@@ -294,6 +334,7 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
         "schema": SCHEMA_VERSION,
         "created": started.isoformat(timespec="seconds"),
         "command": options.command,
+        "selection": options.selection,
         "mode": "quick" if options.quick else "full",
         "machine": machine_info(),
         "pinning": options.pinning.to_dict(),
@@ -307,6 +348,7 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
             "version": server.version,
             "worker_processes": 1,
             "keepalive_requests": server.config.keepalive_requests,
+            "worker_connections": server.config.worker_connections,
             "worker_cpus": _worker_cpus(server),
         }
         options.progress(f"nginx {server.version} on {server.base_url}")

@@ -125,3 +125,14 @@ def client_cert_file(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -
     path = tmp_path_factory.mktemp("client") / "client.pem"
     ca.issue_cert("client@example.org").private_key_and_cert_chain_pem.write_to_path(str(path))
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def nginx_urls(
+    tmp_path_factory: pytest.TempPathFactory, cert_files: dict[str, str]
+) -> Iterator[dict[str, str]]:
+    """nginx on loopback: ``http`` (HTTP/1.1), ``https`` (HTTP/2 by ALPN) and ``h2c``."""
+    from tests.servers.peers import nginx
+
+    with nginx(tmp_path_factory.mktemp("nginx"), cert_files) as urls:
+        yield urls
