@@ -373,10 +373,10 @@ def _render_load_warning(machine: Mapping[str, Any]) -> list[str]:
 
 
 def results_stem(results: Mapping[str, Any]) -> str:
-    """``YYYYmmdd-HHMMSS-<scenario or all>[-quick]``, from the run's start time."""
+    """``YYYYmmdd-HHMMSS-<scenario, sweep or all>[-quick]``, from the run's start time."""
     created = dt.datetime.fromisoformat(results["created"])
     scenarios = list(results["scenarios"])
-    what = scenarios[0] if len(scenarios) == 1 else "all"
+    what = results.get("selection") or (scenarios[0] if len(scenarios) == 1 else "all")
     suffix = "-quick" if results["mode"] == "quick" else ""
     return f"{created:%Y%m%d-%H%M%S}-{what}{suffix}"
 

@@ -103,7 +103,10 @@ http {{
         root {tmp}/www;
         location = / {{ return 200 "Hello, world!"; }}
         location = /json {{ default_type application/json; return 200 '{{"server": "nginx"}}'; }}
-        location = /request {{ return 200 "$request_method $request_uri $server_protocol\\n$http_host\\n$http_authorization\\n"; }}
+        location = /request {{
+            set $line "$request_method $request_uri $server_protocol";
+            return 200 "$line\\n$http_host\\n$http_authorization\\n";
+        }}
         location = /upload {{ return 200 "uploaded $content_length\\n"; }}
         location /files/ {{ }}
     }}
