@@ -11,6 +11,10 @@ from darter._protocol.pool import PoolState, Waiter, can_retry_request
 
 
 class Conn:
+    is_multiplexed = False
+    can_take_streams = False
+    max_concurrent_streams = 1
+
     def __init__(self, origin: Hashable) -> None:
         self.origin = origin
         self.idle_since = 0.0
@@ -174,7 +178,7 @@ def test_release_slot_after_a_failed_connect() -> None:
     assert found is None
     waiter, _ = state.checkout("a", 0.0)
     assert isinstance(waiter, Waiter)
-    state.release_slot()
+    state.release_slot("a")
     assert waiter.granted and state.open == 1
 
 
@@ -220,3 +224,105 @@ def test_close_all() -> None:
 )
 def test_retry_rule(method: bytes, reused: bool, started: bool, expected: bool) -> None:
     assert can_retry_request(method, reused, started) is expected
+
+
+class H2Conn(Conn):
+    is_multiplexed = True
+
+    def __init__(self, origin: Hashable, streams: int = 2) -> None:
+        super().__init__(origin)
+        self.can_take_streams = True
+        self.max_concurrent_streams = streams
+
+
+def open_multiplexed(state: PoolState[Conn], origin: str, streams: int = 2) -> H2Conn:
+    found, _ = state.checkout(origin, 0.0, may_multiplex=True)
+    assert found is None
+    connection = H2Conn(origin, streams)
+    state.add(connection, may_multiplex=True)
+    return connection
+
+
+def test_multiplexed_connection_is_shared_up_to_its_stream_limit() -> None:
+    state = make_state(max_connections=10)
+    h2 = open_multiplexed(state, "a", streams=3)
+    assert state.checkout("a", 0.0, may_multiplex=True)[0] is h2
+    assert state.checkout("a", 0.0, may_multiplex=True)[0] is h2
+    waiter, _ = state.checkout("a", 0.0, may_multiplex=True)
+    assert isinstance(waiter, Waiter) and not waiter.wants_slot
+    assert state.open == 1  # waiting for a stream, not opening more connections
+    assert state.release_stream(h2, 1.0) == []
+    assert waiter.granted and waiter.connection is h2
+
+
+def test_requests_wait_for_a_connection_that_may_be_multiplexed() -> None:
+    state = make_state(max_connections=10)
+    found, _ = state.checkout("a", 0.0, may_multiplex=True)
+    assert found is None
+    waiters = [state.checkout("a", 0.0, may_multiplex=True)[0] for _ in range(3)]
+    assert all(isinstance(w, Waiter) for w in waiters)
+    h2 = H2Conn("a", streams=3)
+    state.add(h2, may_multiplex=True)
+    served = [w for w in waiters if isinstance(w, Waiter) and w.connection is h2]
+    assert len(served) == 2  # the opener holds the first of 3 streams
+    assert state.waiting_count == 1
+
+
+def test_waiters_retry_when_the_connection_is_not_multiplexed() -> None:
+    state = make_state(max_connections=10)
+    state.checkout("a", 0.0, may_multiplex=True)
+    waiter, _ = state.checkout("a", 0.0, may_multiplex=True)
+    assert isinstance(waiter, Waiter)
+    state.add(Conn("a"), may_multiplex=True)
+    assert waiter.granted and waiter.retry and waiter.connection is None
+    # Checking out again now opens an HTTP/1.1 connection of its own.
+    assert state.checkout("a", 0.0, may_multiplex=True)[0] is None
+
+
+def test_waiters_retry_when_the_connect_fails() -> None:
+    state = make_state(max_connections=10)
+    state.checkout("a", 0.0, may_multiplex=True)
+    waiter, _ = state.checkout("a", 0.0, may_multiplex=True)
+    assert isinstance(waiter, Waiter)
+    state.release_slot("a", may_multiplex=True)
+    assert waiter.retry and state.open == 0
+
+
+def test_goaway_retires_the_connection_once_its_streams_end() -> None:
+    state = make_state(max_connections=10)
+    h2 = open_multiplexed(state, "a", streams=5)
+    assert state.checkout("a", 0.0, may_multiplex=True)[0] is h2
+    h2.can_take_streams = False  # GOAWAY received
+    found, to_close = state.checkout("a", 0.0, may_multiplex=True)
+    assert found is None and to_close == []  # a new connection; the old one still busy
+    assert state.release_stream(h2, 1.0) == []
+    assert state.release_stream(h2, 1.0) == [h2]
+    assert state.open == 1
+
+
+def test_idle_multiplexed_connection_expires() -> None:
+    state = make_state(max_connections=10, expiry=5.0)
+    h2 = open_multiplexed(state, "a")
+    state.release_stream(h2, 1.0)
+    found, to_close = state.checkout("a", 100.0, may_multiplex=True)
+    assert found is None and to_close == [h2]
+
+
+def test_discarding_a_shared_connection() -> None:
+    state = make_state(max_connections=10)
+    h2 = open_multiplexed(state, "a", streams=1)
+    waiter, _ = state.checkout("a", 0.0, may_multiplex=True)
+    assert isinstance(waiter, Waiter)
+    state.discard(h2)
+    assert waiter.retry
+    assert state.open == 0 and state.in_use_count == 0
+    assert state.release_stream(h2, 1.0) == []  # already forgotten
+
+
+def test_in_use_count_includes_busy_multiplexed_connections() -> None:
+    state = make_state(max_connections=10)
+    h2 = open_multiplexed(state, "a")
+    assert state.in_use_count == 1
+    state.release_stream(h2, 0.0)
+    assert state.in_use_count == 0
+    assert set(state.close_all()) == {h2}

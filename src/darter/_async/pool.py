@@ -126,7 +126,10 @@ class AsyncConnectionPool:
             if to_close:
                 await self._close_connections(to_close)
             if isinstance(found, Waiter):
-                found = await self._wait(found, timeouts.get("pool"))
+                waiter = found
+                found = await self._wait(waiter, timeouts.get("pool"))
+                if waiter.retry:
+                    continue
             if found is None:
                 return await self._open(route, timeouts.get("connect"))
             if fresh or found.is_dropped(thorough):
@@ -163,7 +166,7 @@ class AsyncConnectionPool:
         try:
             stream = await self._connector.connect(route, timeout)
         except BaseException:
-            self._state.release_slot()
+            self._state.release_slot(route.key)
             raise
         connection = AsyncHTTP11Connection(route.key, stream, self._release)
         self._state.add(connection)

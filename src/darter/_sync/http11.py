@@ -44,6 +44,11 @@ class HTTP11Connection:
         self._release = release
         self._machine = HTTP11Machine(**limits)
 
+    #: One request at a time (see ``PooledConnection``).
+    is_multiplexed = False
+    can_take_streams = False
+    max_concurrent_streams = 1
+
     @property
     def http_version(self) -> str:
         """The protocol this connection speaks."""

@@ -122,7 +122,10 @@ class ConnectionPool:
             if to_close:
                 self._close_connections(to_close)
             if isinstance(found, Waiter):
-                found = self._wait(found, timeouts.get("pool"))
+                waiter = found
+                found = self._wait(waiter, timeouts.get("pool"))
+                if waiter.retry:
+                    continue
             if found is None:
                 return self._open(route, timeouts.get("connect"))
             if fresh or found.is_dropped(thorough):
@@ -159,7 +162,7 @@ class ConnectionPool:
         try:
             stream = self._connector.connect(route, timeout)
         except BaseException:
-            self._state.release_slot()
+            self._state.release_slot(route.key)
             raise
         connection = HTTP11Connection(route.key, stream, self._release)
         self._state.add(connection)
