@@ -35,6 +35,7 @@ WORDS = {
     "AsyncEvent": "SyncEvent",
     "AsyncHTTP11Connection": "HTTP11Connection",
     "AsyncHTTP2Connection": "HTTP2Connection",
+    "AsyncHTTP2ResponseStream": "HTTP2ResponseStream",
     "AsyncHTTPTransport": "HTTPTransport",
     "AsyncHTTPProxy": "HTTPProxy",
     "AsyncSOCKSProxy": "SOCKSProxy",

@@ -24,14 +24,23 @@ from .._exceptions import (
 )
 from .._models._request import Request
 from .._models._response import Response
-from .._protocol.pool import IDEMPOTENT_METHODS, PoolState, Waiter, can_retry_request
+from .._protocol.pool import (
+    IDEMPOTENT_METHODS,
+    PoolState,
+    RequestNotProcessed,
+    Waiter,
+    can_retry_request,
+)
 from .._protocol.proxy import Route, proxy_headers, route_for
 from .._streams import ByteStream
 from ..backends.base import AsyncBackend
 from .connect import AsyncConnector
+from .http2 import AsyncHTTP2Connection
 from .http11 import AsyncHTTP11Connection
 
 __all__ = ["AsyncConnectionPool"]
+
+Connection = AsyncHTTP11Connection | AsyncHTTP2Connection
 
 _NO_TIMEOUTS: dict[str, float | None] = {}
 _NO_HEADERS: list[tuple[bytes, bytes]] = []
@@ -47,15 +56,19 @@ class AsyncConnectionPool:
         connector: AsyncConnector,
         limits: Limits,
         proxy: Proxy | None = None,
+        http1: bool = True,
+        http2: bool = False,
     ) -> None:
         self._get_backend = backend
         self._connector = connector
+        self._http1 = http1
+        self._http2 = http2
         self._proxy = proxy
         self._proxy_headers = proxy_headers(proxy) if proxy is not None else []
         self._routes: dict[Hashable, Route] = {}
         lock: Any = contextlib.nullcontext()  # async-only
         # sync-only: lock = threading.Lock()
-        self._state: PoolState[AsyncHTTP11Connection] = PoolState(
+        self._state: PoolState[Connection] = PoolState(
             max_connections=limits.max_connections,
             max_idle_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -64,7 +77,7 @@ class AsyncConnectionPool:
         )
 
     @property
-    def state(self) -> PoolState[AsyncHTTP11Connection]:
+    def state(self) -> PoolState[Connection]:
         """The pool's bookkeeping (connection counts), for diagnostics and tests."""
         return self._state
 
@@ -97,7 +110,16 @@ class AsyncConnectionPool:
                 return await connection.handle_async_request(
                     request, target, timeouts, extra_headers
                 )
+            except RequestNotProcessed:
+                # Refused by HTTP/2 (or above a GOAWAY): safe to send elsewhere, once.
+                if fresh:
+                    raise RemoteProtocolError(
+                        "The server refused the request twice without processing it."
+                    ) from None
+                fresh = True
             except BaseException as exc:
+                if connection.is_multiplexed:
+                    raise  # the connection released the stream itself
                 await self._discard(connection)
                 if fresh or not self._may_retry(exc, method, connection, request):
                     raise
@@ -105,7 +127,7 @@ class AsyncConnectionPool:
 
     @staticmethod
     def _may_retry(
-        exc: BaseException, method: bytes, connection: AsyncHTTP11Connection, request: Request
+        exc: BaseException, method: bytes, connection: Connection, request: Request
     ) -> bool:
         if not isinstance(exc, (NetworkError, RemoteProtocolError)) or isinstance(
             exc, TimeoutException
@@ -115,14 +137,21 @@ class AsyncConnectionPool:
             method, connection.requests_served > 1, connection.response_started
         )
 
+    def _may_multiplex(self, route: Route) -> bool:
+        """Whether a new connection along ``route`` may speak HTTP/2."""
+        if not self._http2:
+            return False
+        return route.tls_server_name is not None or not self._http1
+
     async def _acquire(
         self, route: Route, method: bytes, timeouts: dict[str, float | None], fresh: bool
-    ) -> AsyncHTTP11Connection:
+    ) -> Connection:
         backend = self._get_backend()
         state = self._state
         thorough = method not in IDEMPOTENT_METHODS
+        may_multiplex = self._may_multiplex(route)
         while True:
-            found, to_close = state.checkout(route.key, backend.clock())
+            found, to_close = state.checkout(route.key, backend.clock(), may_multiplex)
             if to_close:
                 await self._close_connections(to_close)
             if isinstance(found, Waiter):
@@ -131,16 +160,16 @@ class AsyncConnectionPool:
                 if waiter.retry:
                     continue
             if found is None:
-                return await self._open(route, timeouts.get("connect"))
+                return await self._open(route, timeouts.get("connect"), may_multiplex)
+            if found.is_multiplexed:
+                return found
             if fresh or found.is_dropped(thorough):
                 # After a stale connection, its idle siblings are suspect too.
                 await self._discard(found)
                 continue
             return found
 
-    async def _wait(
-        self, waiter: Waiter[AsyncHTTP11Connection], timeout: float | None
-    ) -> AsyncHTTP11Connection | None:
+    async def _wait(self, waiter: Waiter[Connection], timeout: float | None) -> Connection | None:
         try:
             served = await waiter.event.wait(timeout)
         except BaseException:
@@ -156,23 +185,44 @@ class AsyncConnectionPool:
                 )
         return waiter.connection
 
-    async def _withdraw(self, waiter: Waiter[AsyncHTTP11Connection]) -> None:
+    async def _withdraw(self, waiter: Waiter[Connection]) -> None:
         self._state.cancel_waiter(waiter)
-        if waiter.granted and waiter.connection is not None:
+        connection = waiter.connection
+        if waiter.granted and connection is not None:
             # Served just as we gave up: pass the connection on.
-            await self._release(waiter.connection, True)
+            if connection.is_multiplexed:
+                await self._release_stream(connection)
+            else:
+                await self._release(connection, True)
 
-    async def _open(self, route: Route, timeout: float | None) -> AsyncHTTP11Connection:
+    async def _open(self, route: Route, timeout: float | None, may_multiplex: bool) -> Connection:
+        connection: Connection
         try:
             stream = await self._connector.connect(route, timeout)
+            if may_multiplex and (stream.alpn_protocol == "h2" or not self._http1):
+                connection = AsyncHTTP2Connection(
+                    route.key, stream, self._release_stream, self._get_backend()
+                )
+                try:
+                    await connection.start(timeout)
+                except BaseException:
+                    await self._get_backend().run_shielded(connection.aclose)
+                    raise
+            else:
+                connection = AsyncHTTP11Connection(route.key, stream, self._release)
         except BaseException:
-            self._state.release_slot(route.key)
+            self._state.release_slot(route.key, may_multiplex)
             raise
-        connection = AsyncHTTP11Connection(route.key, stream, self._release)
-        self._state.add(connection)
+        self._state.add(connection, may_multiplex)
         return connection
 
-    async def _release(self, connection: AsyncHTTP11Connection, reusable: bool) -> None:
+    async def _release_stream(self, connection: Connection) -> None:
+        """A request on an HTTP/2 connection ended (or failed)."""
+        to_close = self._state.release_stream(connection, self._get_backend().clock())
+        if to_close:
+            await self._close_connections(to_close)
+
+    async def _release(self, connection: Any, reusable: bool) -> None:
         """Take a connection back after its response ended (or failed)."""
         if reusable:
             reusable = connection.prepare_for_reuse()
@@ -180,11 +230,11 @@ class AsyncConnectionPool:
         if to_close:
             await self._close_connections(to_close)
 
-    async def _discard(self, connection: AsyncHTTP11Connection) -> None:
+    async def _discard(self, connection: Connection) -> None:
         self._state.discard(connection)
         await self._get_backend().run_shielded(connection.aclose)
 
-    async def _close_connections(self, connections: list[AsyncHTTP11Connection]) -> None:
+    async def _close_connections(self, connections: list[Connection]) -> None:
         backend = self._get_backend()
         for connection in connections:
             await backend.run_shielded(connection.aclose)

@@ -73,7 +73,12 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             socket_options=socket_options,
         )
         self._pool = AsyncConnectionPool(
-            backend=self._get_backend, connector=connector, limits=limits, proxy=proxy
+            backend=self._get_backend,
+            connector=connector,
+            limits=limits,
+            proxy=proxy,
+            http1=http1,
+            http2=http2,
         )
 
     def _get_backend(self) -> AsyncBackend:

@@ -35,7 +35,14 @@ from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager
 from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["IDEMPOTENT_METHODS", "PoolState", "PooledConnection", "Waiter", "can_retry_request"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "PoolState",
+    "PooledConnection",
+    "RequestNotProcessed",
+    "Waiter",
+    "can_retry_request",
+]
 
 #: Methods a client may repeat on a fresh connection (RFC 9110 §9.2.2).
 IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
@@ -49,6 +56,12 @@ def can_retry_request(method: bytes, connection_was_reused: bool, response_start
     is idempotent (RFC 9112 §9.3.1).
     """
     return connection_was_reused and not response_started and method in IDEMPOTENT_METHODS
+
+
+class RequestNotProcessed(Exception):
+    """The server did not process the request (HTTP/2 REFUSED_STREAM, or a stream
+    above a GOAWAY's last id): it may be sent again on another connection, whatever
+    its method (RFC 9113 §8.7). Never leaves the pool."""
 
 
 class PooledConnection(Protocol):
@@ -248,11 +261,15 @@ class PoolState(Generic[C]):
                 return []  # already discarded
             active -= 1
             self._active[connection] = active
-            if self._shared.get(connection.origin) is connection and connection.can_take_streams:
+            shared = self._shared.get(connection.origin) is connection
+            if shared and connection.can_take_streams:
                 self._serve_streams(connection)
                 if self._active[connection] == 0:
                     connection.idle_since = now
                 return []
+            if shared:
+                del self._shared[connection.origin]
+                self._tell_stream_waiters_to_retry(connection.origin)
             if active == 0:
                 del self._active[connection]
                 self.open -= 1

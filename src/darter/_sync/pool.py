@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from .._config import Limits, Proxy
 from .._exceptions import (
@@ -23,14 +24,23 @@ from .._exceptions import (
 )
 from .._models._request import Request
 from .._models._response import Response
-from .._protocol.pool import IDEMPOTENT_METHODS, PoolState, Waiter, can_retry_request
+from .._protocol.pool import (
+    IDEMPOTENT_METHODS,
+    PoolState,
+    RequestNotProcessed,
+    Waiter,
+    can_retry_request,
+)
 from .._protocol.proxy import Route, proxy_headers, route_for
 from .._streams import ByteStream
 from ..backends.base import SyncBackend
 from .connect import Connector
+from .http2 import HTTP2Connection
 from .http11 import HTTP11Connection
 
 __all__ = ["ConnectionPool"]
+
+Connection = HTTP11Connection | HTTP2Connection
 
 _NO_TIMEOUTS: dict[str, float | None] = {}
 _NO_HEADERS: list[tuple[bytes, bytes]] = []
@@ -46,14 +56,18 @@ class ConnectionPool:
         connector: Connector,
         limits: Limits,
         proxy: Proxy | None = None,
+        http1: bool = True,
+        http2: bool = False,
     ) -> None:
         self._get_backend = backend
         self._connector = connector
+        self._http1 = http1
+        self._http2 = http2
         self._proxy = proxy
         self._proxy_headers = proxy_headers(proxy) if proxy is not None else []
         self._routes: dict[Hashable, Route] = {}
         lock = threading.Lock()
-        self._state: PoolState[HTTP11Connection] = PoolState(
+        self._state: PoolState[Connection] = PoolState(
             max_connections=limits.max_connections,
             max_idle_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -62,7 +76,7 @@ class ConnectionPool:
         )
 
     @property
-    def state(self) -> PoolState[HTTP11Connection]:
+    def state(self) -> PoolState[Connection]:
         """The pool's bookkeeping (connection counts), for diagnostics and tests."""
         return self._state
 
@@ -93,7 +107,16 @@ class ConnectionPool:
             connection = self._acquire(route, method, timeouts, fresh)
             try:
                 return connection.handle_request(request, target, timeouts, extra_headers)
+            except RequestNotProcessed:
+                # Refused by HTTP/2 (or above a GOAWAY): safe to send elsewhere, once.
+                if fresh:
+                    raise RemoteProtocolError(
+                        "The server refused the request twice without processing it."
+                    ) from None
+                fresh = True
             except BaseException as exc:
+                if connection.is_multiplexed:
+                    raise  # the connection released the stream itself
                 self._discard(connection)
                 if fresh or not self._may_retry(exc, method, connection, request):
                     raise
@@ -101,7 +124,7 @@ class ConnectionPool:
 
     @staticmethod
     def _may_retry(
-        exc: BaseException, method: bytes, connection: HTTP11Connection, request: Request
+        exc: BaseException, method: bytes, connection: Connection, request: Request
     ) -> bool:
         if not isinstance(exc, (NetworkError, RemoteProtocolError)) or isinstance(
             exc, TimeoutException
@@ -111,14 +134,21 @@ class ConnectionPool:
             method, connection.requests_served > 1, connection.response_started
         )
 
+    def _may_multiplex(self, route: Route) -> bool:
+        """Whether a new connection along ``route`` may speak HTTP/2."""
+        if not self._http2:
+            return False
+        return route.tls_server_name is not None or not self._http1
+
     def _acquire(
         self, route: Route, method: bytes, timeouts: dict[str, float | None], fresh: bool
-    ) -> HTTP11Connection:
+    ) -> Connection:
         backend = self._get_backend()
         state = self._state
         thorough = method not in IDEMPOTENT_METHODS
+        may_multiplex = self._may_multiplex(route)
         while True:
-            found, to_close = state.checkout(route.key, backend.clock())
+            found, to_close = state.checkout(route.key, backend.clock(), may_multiplex)
             if to_close:
                 self._close_connections(to_close)
             if isinstance(found, Waiter):
@@ -127,16 +157,16 @@ class ConnectionPool:
                 if waiter.retry:
                     continue
             if found is None:
-                return self._open(route, timeouts.get("connect"))
+                return self._open(route, timeouts.get("connect"), may_multiplex)
+            if found.is_multiplexed:
+                return found
             if fresh or found.is_dropped(thorough):
                 # After a stale connection, its idle siblings are suspect too.
                 self._discard(found)
                 continue
             return found
 
-    def _wait(
-        self, waiter: Waiter[HTTP11Connection], timeout: float | None
-    ) -> HTTP11Connection | None:
+    def _wait(self, waiter: Waiter[Connection], timeout: float | None) -> Connection | None:
         try:
             served = waiter.event.wait(timeout)
         except BaseException:
@@ -152,23 +182,44 @@ class ConnectionPool:
                 )
         return waiter.connection
 
-    def _withdraw(self, waiter: Waiter[HTTP11Connection]) -> None:
+    def _withdraw(self, waiter: Waiter[Connection]) -> None:
         self._state.cancel_waiter(waiter)
-        if waiter.granted and waiter.connection is not None:
+        connection = waiter.connection
+        if waiter.granted and connection is not None:
             # Served just as we gave up: pass the connection on.
-            self._release(waiter.connection, True)
+            if connection.is_multiplexed:
+                self._release_stream(connection)
+            else:
+                self._release(connection, True)
 
-    def _open(self, route: Route, timeout: float | None) -> HTTP11Connection:
+    def _open(self, route: Route, timeout: float | None, may_multiplex: bool) -> Connection:
+        connection: Connection
         try:
             stream = self._connector.connect(route, timeout)
+            if may_multiplex and (stream.alpn_protocol == "h2" or not self._http1):
+                connection = HTTP2Connection(
+                    route.key, stream, self._release_stream, self._get_backend()
+                )
+                try:
+                    connection.start(timeout)
+                except BaseException:
+                    self._get_backend().run_shielded(connection.close)
+                    raise
+            else:
+                connection = HTTP11Connection(route.key, stream, self._release)
         except BaseException:
-            self._state.release_slot(route.key)
+            self._state.release_slot(route.key, may_multiplex)
             raise
-        connection = HTTP11Connection(route.key, stream, self._release)
-        self._state.add(connection)
+        self._state.add(connection, may_multiplex)
         return connection
 
-    def _release(self, connection: HTTP11Connection, reusable: bool) -> None:
+    def _release_stream(self, connection: Connection) -> None:
+        """A request on an HTTP/2 connection ended (or failed)."""
+        to_close = self._state.release_stream(connection, self._get_backend().clock())
+        if to_close:
+            self._close_connections(to_close)
+
+    def _release(self, connection: Any, reusable: bool) -> None:
         """Take a connection back after its response ended (or failed)."""
         if reusable:
             reusable = connection.prepare_for_reuse()
@@ -176,11 +227,11 @@ class ConnectionPool:
         if to_close:
             self._close_connections(to_close)
 
-    def _discard(self, connection: HTTP11Connection) -> None:
+    def _discard(self, connection: Connection) -> None:
         self._state.discard(connection)
         self._get_backend().run_shielded(connection.close)
 
-    def _close_connections(self, connections: list[HTTP11Connection]) -> None:
+    def _close_connections(self, connections: list[Connection]) -> None:
         backend = self._get_backend()
         for connection in connections:
             backend.run_shielded(connection.close)

@@ -71,7 +71,12 @@ class HTTPTransport(BaseTransport):
             socket_options=socket_options,
         )
         self._pool = ConnectionPool(
-            backend=self._get_backend, connector=connector, limits=limits, proxy=proxy
+            backend=self._get_backend,
+            connector=connector,
+            limits=limits,
+            proxy=proxy,
+            http1=http1,
+            http2=http2,
         )
 
     def _get_backend(self) -> SyncBackend:

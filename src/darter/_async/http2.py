@@ -1,0 +1,333 @@
+"""One HTTP/2 connection: many concurrent requests over one backend stream.
+
+No background task reads the socket: a request that needs an event takes the read
+lock, reads once, and files every event it got under its stream; the others find
+theirs waiting when they get the lock. Writes (and the ``HTTP2Machine`` calls that
+produce them, whose order matters for stream ids and HPACK) hold the write lock.
+So the same code runs on asyncio, trio, anyio and threads.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from .._exceptions import NetworkError, ReadTimeout, RemoteProtocolError, WriteTimeout
+from .._models._headers import Headers
+from .._models._request import Request
+from .._models._response import Response
+from .._protocol.http2 import (
+    REFUSED_STREAM,
+    H2ConnectionTerminated,
+    H2Data,
+    H2Event,
+    H2ResponseHead,
+    H2StreamEnded,
+    H2StreamReset,
+    HTTP2Machine,
+)
+from .._protocol.pool import RequestNotProcessed
+from .._streams import AsyncByteStream, ByteStream
+from ..backends.base import AsyncBackend, AsyncNetworkStream
+
+__all__ = ["AsyncHTTP2Connection"]
+
+#: Bytes asked of the network per read.
+READ_SIZE = 64 * 1024
+
+# Awaited in the async shell, called in the sync one.
+ReleaseStream = Callable[["AsyncHTTP2Connection"], Any]
+
+
+class AsyncHTTP2Connection:
+    """An HTTP/2 connection to one origin, serving many requests at once."""
+
+    #: Many requests at a time (see ``PooledConnection``).
+    is_multiplexed = True
+
+    def __init__(
+        self,
+        origin: Hashable,
+        stream: AsyncNetworkStream,
+        release: ReleaseStream,
+        backend: AsyncBackend,
+    ) -> None:
+        self.origin = origin
+        self.idle_since = 0.0
+        self.requests_served = 0
+        self._stream = stream
+        self._release = release
+        self._machine = HTTP2Machine()
+        self._events: dict[int, deque[H2Event]] = {}
+        self._error: BaseException | None = None
+        self._read_lock = backend.create_lock()
+        self._write_lock = backend.create_lock()
+
+    @property
+    def http_version(self) -> str:
+        """The protocol this connection speaks."""
+        return "HTTP/2"
+
+    @property
+    def can_take_streams(self) -> bool:
+        """Whether new requests may start here (no GOAWAY, no failure)."""
+        return self._error is None and self._machine.is_usable
+
+    @property
+    def max_concurrent_streams(self) -> int:
+        """The server's limit on concurrent requests."""
+        return self._machine.max_concurrent_streams
+
+    response_started = False
+
+    def is_dropped(self, thorough: bool) -> bool:
+        """Whether the connection is known to be unusable."""
+        return not self.can_take_streams
+
+    async def start(self, timeout: float | None) -> None:
+        """Send the connection preface and our SETTINGS."""
+        async with self._write_lock:
+            self._machine.initiate()
+            await self._flush(timeout)
+
+    async def _flush(self, timeout: float | None) -> None:
+        # Called with the write lock held.
+        data = self._machine.data_to_send()
+        if data:
+            await self._stream.write(data, timeout)
+
+    async def handle_async_request(
+        self,
+        request: Request,
+        target: bytes,
+        timeouts: dict[str, float | None],
+        extra_headers: list[tuple[bytes, bytes]],
+    ) -> Response:
+        """Send ``request`` on a new stream; return the response once its head arrived.
+
+        Raises ``RequestNotProcessed`` when the server refused the stream or went
+        away before processing it (safe to retry elsewhere), and the read, write and
+        protocol errors of the exchange. The stream is released on every outcome.
+        """
+        self.requests_served += 1
+        url = request.url
+        body = request.stream
+        empty = type(body) is ByteStream and not body._stream
+        write_timeout = timeouts.get("write")
+        try:
+            async with self._write_lock:
+                stream_id = self._machine.start_request(
+                    request.method.encode("ascii"),
+                    url.raw_scheme,
+                    url.netloc,
+                    target,
+                    request.headers.raw,
+                    end_stream=empty,
+                )
+                self._events[stream_id] = deque()
+                await self._flush(write_timeout)
+        except BaseException:
+            await self._release(self)
+            raise
+        try:
+            if not empty:
+                await self._send_body(stream_id, body, write_timeout)
+            head = await self._receive_head(stream_id, timeouts.get("read"))
+        except BaseException:
+            await self._abandon(stream_id)
+            raise
+        trailers = Headers()
+        return Response(
+            head.status_code,
+            headers=Headers._from_fields(head.headers),
+            stream=AsyncHTTP2ResponseStream(self, stream_id, timeouts.get("read"), trailers),
+            extensions={
+                "http_version": b"HTTP/2",
+                "network_stream": self._stream,
+                "stream_id": stream_id,
+                "trailers": trailers,
+            },
+        )
+
+    async def _send_body(self, stream_id: int, body: Any, timeout: float | None) -> None:
+        if not isinstance(body, AsyncByteStream):
+            raise RuntimeError("Attempted to send a sync request body with an AsyncClient.")
+        machine = self._machine
+        events = self._events[stream_id]
+        async for chunk in body:
+            view = memoryview(chunk)
+            while view:
+                if events:
+                    # The server answered (or reset the stream) before the body was
+                    # all sent (RFC 9113 §8.1): stop sending, read what it said.
+                    return
+                async with self._write_lock:
+                    taken = machine.send_data(stream_id, view)
+                    await self._flush(timeout)
+                view = view[taken:]
+                if view and machine.local_flow_control_window(stream_id) <= 0:
+                    await self._wait_for_window(stream_id, timeout)
+        async with self._write_lock:
+            machine.end_stream(stream_id)
+            await self._flush(timeout)
+
+    async def _wait_for_window(self, stream_id: int, timeout: float | None) -> None:
+        """Read until the server opens the send window, or says something on the stream."""
+        machine = self._machine
+        while machine.local_flow_control_window(stream_id) <= 0:
+            if self._events[stream_id]:
+                return
+            try:
+                await self._read_once(stream_id, timeout)
+            except ReadTimeout:
+                raise WriteTimeout(
+                    "The server did not open its flow-control window within the write "
+                    f"timeout ({timeout} s)."
+                ) from None
+
+    async def _receive_head(self, stream_id: int, timeout: float | None) -> H2ResponseHead:
+        event = await self._next_event(stream_id, timeout)
+        if isinstance(event, H2ResponseHead):
+            return event
+        raise self._stream_failure(event)
+
+    async def _next_event(self, stream_id: int, timeout: float | None) -> H2Event:
+        events = self._events[stream_id]
+        while not events:
+            await self._read_once(stream_id, timeout)
+        return events.popleft()
+
+    async def _read_once(self, stream_id: int, timeout: float | None) -> None:
+        """Read and dispatch one chunk, unless another reader already served us."""
+        async with self._read_lock:
+            if self._events[stream_id]:
+                return
+            if self._error is not None:
+                raise self._error
+            try:
+                data = await self._stream.read(READ_SIZE, timeout)
+            except NetworkError as exc:
+                self._error = exc  # the connection is gone for every stream
+                raise
+            try:
+                events = self._machine.receive_data(data)
+            except RemoteProtocolError as exc:
+                self._error = exc
+                raise
+            for event in events:
+                self._dispatch(event)
+            async with self._write_lock:
+                await self._flush(timeout)
+            failure = self._failure()
+            if failure is not None and not self._events[stream_id]:
+                raise failure
+
+    def _failure(self) -> BaseException | None:
+        """The error that broke the connection, if any."""
+        return self._error
+
+    def _dispatch(self, event: H2Event) -> None:
+        if isinstance(event, H2ConnectionTerminated):
+            last = event.last_stream_id
+            for stream_id, events in self._events.items():
+                if last is not None and stream_id > last:
+                    events.append(H2StreamReset(stream_id, REFUSED_STREAM, True, "GOAWAY"))
+            if last is None:
+                self._error = RemoteProtocolError(
+                    "The server closed the HTTP/2 connection"
+                    + (f" (error code {event.error_code})." if event.error_code else ".")
+                )
+            return
+        queue = self._events.get(event.stream_id)
+        if queue is not None:
+            queue.append(event)
+        elif isinstance(event, H2Data):
+            # A stream we gave up on: give its window back.
+            self._machine.consume(event.stream_id, event.flow_controlled_length)
+
+    def _stream_failure(self, event: H2Event) -> BaseException:
+        if isinstance(event, H2StreamReset):
+            if event.error_code == REFUSED_STREAM:
+                return RequestNotProcessed(
+                    "The server refused the stream or went away before processing it."
+                )
+            if event.reason:
+                return RemoteProtocolError(f"Malformed HTTP/2 response: {event.reason}")
+            return RemoteProtocolError(
+                f"The server reset the HTTP/2 stream (error code {event.error_code})."
+            )
+        return RemoteProtocolError(f"Unexpected HTTP/2 event {type(event).__name__}.")
+
+    async def _abandon(self, stream_id: int) -> None:
+        """Stop a stream early: reset it if still open, forget its events, release it."""
+        try:
+            if self._events.pop(stream_id, None) is not None and self._error is None:
+                async with self._write_lock:
+                    self._machine.reset_stream(stream_id)
+                    await self._flush(None)
+        except Exception:  # the connection is failing anyway
+            pass
+        finally:
+            await self._release(self)
+
+    async def _finish(self, stream_id: int) -> None:
+        self._events.pop(stream_id, None)
+        await self._release(self)
+
+    async def _consume(self, stream_id: int, size: int, timeout: float | None) -> None:
+        async with self._write_lock:
+            self._machine.consume(stream_id, size)
+            await self._flush(timeout)
+
+    async def aclose(self) -> None:
+        """Close the connection (with a GOAWAY when possible). Never raises."""
+        try:
+            self._machine.close()
+            data = self._machine.data_to_send()
+            if data and self._error is None:
+                await self._stream.write(data, 0.1)
+        except Exception:  # closing anyway
+            pass
+        await self._stream.aclose()
+
+
+class AsyncHTTP2ResponseStream(AsyncByteStream):
+    """The body of one HTTP/2 response; closing it early resets the stream."""
+
+    def __init__(
+        self,
+        connection: AsyncHTTP2Connection,
+        stream_id: int,
+        timeout: float | None,
+        trailers: Headers,
+    ) -> None:
+        self._connection = connection
+        self._stream_id = stream_id
+        self._timeout = timeout
+        self._trailers = trailers
+        self._done = False
+
+    async def __aiter__(self) -> Any:
+        connection = self._connection
+        while not self._done:
+            event = await connection._next_event(self._stream_id, self._timeout)
+            if isinstance(event, H2Data):
+                await connection._consume(
+                    self._stream_id, event.flow_controlled_length, self._timeout
+                )
+                if event.data:
+                    yield event.data
+            elif isinstance(event, H2StreamEnded):
+                self._done = True
+                self._trailers._list.extend(event.trailers)
+                await connection._finish(self._stream_id)
+            else:
+                self._done = True
+                await connection._finish(self._stream_id)
+                raise connection._stream_failure(event)
+
+    async def aclose(self) -> None:
+        if not self._done:
+            self._done = True
+            await self._connection._abandon(self._stream_id)
