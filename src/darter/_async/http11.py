@@ -114,9 +114,14 @@ class AsyncHTTP11Connection:
         await self._stream.write(head, timeout)
         if not isinstance(body, AsyncByteStream):
             raise RuntimeError("Attempted to send a sync request body with an AsyncClient.")
-        async for chunk in body:
-            if chunk:
-                await self._stream.write(machine.send_body(chunk), timeout)
+        chunks: Any = body.__aiter__()
+        try:
+            async for chunk in chunks:
+                if chunk:
+                    await self._stream.write(machine.send_body(chunk), timeout)
+        finally:
+            # A generator left half-way (the write failed) is closed now, not whenever.
+            await _close_iterator(chunks)
         tail = machine.end_request()
         if tail:
             await self._stream.write(tail, timeout)
@@ -221,3 +226,9 @@ class AsyncResponseStream(AsyncByteStream):
         if not self._done:
             self._done = True
             await self._connection._release(self._connection, False)
+
+
+async def _close_iterator(iterator: Any) -> None:
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()

@@ -86,10 +86,17 @@ class AsyncHTTP2Connection:
         return not self.can_take_streams
 
     async def start(self, timeout: float | None) -> None:
-        """Send the connection preface and our SETTINGS."""
+        """Send the connection preface and our SETTINGS, and read the server's.
+
+        Waiting for the server's SETTINGS (one round trip, once per connection)
+        means its limit on concurrent streams is known before any request counts
+        on it.
+        """
         async with self._write_lock:
             self._machine.initiate()
             await self._flush(timeout)
+        while not self._machine.remote_settings_received:
+            await self._read_once(None, timeout)
 
     async def _flush(self, timeout: float | None) -> None:
         # Called with the write lock held.
@@ -116,6 +123,12 @@ class AsyncHTTP2Connection:
         empty = type(body) is ByteStream and not body._stream
         write_timeout = timeouts.get("write")
         try:
+            # The pool admits requests by the server's limit; should the server lower
+            # it since, wait for a stream to end rather than fail.
+            while self._machine.available_streams <= 0:
+                if not self.can_take_streams:
+                    raise RequestNotProcessed("The connection went away before the request.")
+                await self._read_once(None, timeouts.get("pool"))
             async with self._write_lock:
                 stream_id = self._machine.start_request(
                     request.method.encode("ascii"),
@@ -155,19 +168,23 @@ class AsyncHTTP2Connection:
             raise RuntimeError("Attempted to send a sync request body with an AsyncClient.")
         machine = self._machine
         events = self._events[stream_id]
-        async for chunk in body:
-            view = memoryview(chunk)
-            while view:
-                if events:
-                    # The server answered (or reset the stream) before the body was
-                    # all sent (RFC 9113 §8.1): stop sending, read what it said.
-                    return
-                async with self._write_lock:
-                    taken = machine.send_data(stream_id, view)
-                    await self._flush(timeout)
-                view = view[taken:]
-                if view and machine.local_flow_control_window(stream_id) <= 0:
-                    await self._wait_for_window(stream_id, timeout)
+        chunks: Any = body.__aiter__()
+        try:
+            async for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    if events:
+                        # The server answered (or reset the stream) before the body was
+                        # all sent (RFC 9113 §8.1): stop sending, read what it said.
+                        return
+                    async with self._write_lock:
+                        taken = machine.send_data(stream_id, view)
+                        await self._flush(timeout)
+                    view = view[taken:]
+                    if view and machine.local_flow_control_window(stream_id) <= 0:
+                        await self._wait_for_window(stream_id, timeout)
+        finally:
+            await _close_iterator(chunks)
         async with self._write_lock:
             machine.end_stream(stream_id)
             await self._flush(timeout)
@@ -198,10 +215,10 @@ class AsyncHTTP2Connection:
             await self._read_once(stream_id, timeout)
         return events.popleft()
 
-    async def _read_once(self, stream_id: int, timeout: float | None) -> None:
+    async def _read_once(self, stream_id: int | None, timeout: float | None) -> None:
         """Read and dispatch one chunk, unless another reader already served us."""
         async with self._read_lock:
-            if self._events[stream_id]:
+            if stream_id is not None and self._events[stream_id]:
                 return
             if self._error is not None:
                 raise self._error
@@ -220,7 +237,7 @@ class AsyncHTTP2Connection:
             async with self._write_lock:
                 await self._flush(timeout)
             failure = self._failure()
-            if failure is not None and not self._events[stream_id]:
+            if failure is not None and (stream_id is None or not self._events[stream_id]):
                 raise failure
 
     def _failure(self) -> BaseException | None:
@@ -331,3 +348,9 @@ class AsyncHTTP2ResponseStream(AsyncByteStream):
         if not self._done:
             self._done = True
             await self._connection._abandon(self._stream_id)
+
+
+async def _close_iterator(iterator: Any) -> None:
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()

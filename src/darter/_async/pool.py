@@ -42,6 +42,10 @@ __all__ = ["AsyncConnectionPool"]
 
 Connection = AsyncHTTP11Connection | AsyncHTTP2Connection
 
+#: How often a request the server did not process (HTTP/2 REFUSED_STREAM, GOAWAY)
+#: is sent again before giving up.
+MAX_UNPROCESSED_RETRIES = 3
+
 _NO_TIMEOUTS: dict[str, float | None] = {}
 _NO_HEADERS: list[tuple[bytes, bytes]] = []
 
@@ -104,6 +108,7 @@ class AsyncConnectionPool:
             raise LocalProtocolError(f"Invalid HTTP method {request.method!r}.") from None
 
         fresh = False
+        unprocessed = 0
         while True:
             connection = await self._acquire(route, method, timeouts, fresh)
             try:
@@ -111,12 +116,12 @@ class AsyncConnectionPool:
                     request, target, timeouts, extra_headers
                 )
             except RequestNotProcessed:
-                # Refused by HTTP/2 (or above a GOAWAY): safe to send elsewhere, once.
-                if fresh:
+                # Refused by HTTP/2 (or above a GOAWAY): safe to send again.
+                unprocessed += 1
+                if unprocessed > MAX_UNPROCESSED_RETRIES:
                     raise RemoteProtocolError(
-                        "The server refused the request twice without processing it."
+                        f"The server did not process the request, {unprocessed} times."
                     ) from None
-                fresh = True
             except BaseException as exc:
                 if connection.is_multiplexed:
                     raise  # the connection released the stream itself

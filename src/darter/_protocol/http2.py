@@ -268,6 +268,7 @@ class HTTP2Machine:
         "_initiated",
         "_max_informational",
         "_max_streams",
+        "_settings_received",
         "_next_id",
         "_open",
         "_scanner",
@@ -327,6 +328,7 @@ class HTTP2Machine:
         self._open = 0  # streams counted against MAX_CONCURRENT_STREAMS
         self._next_id = 1
         self._max_streams = _ASSUMED_MAX_STREAMS
+        self._settings_received = False
         self._conn_window = _DEFAULT_WINDOW
         self._conn_unconsumed = 0
         self._initiated = False
@@ -351,6 +353,11 @@ class HTTP2Machine:
             and not self._error
             and self._next_id <= _MAX_STREAM_ID
         )
+
+    @property
+    def remote_settings_received(self) -> bool:
+        """Whether the server's first SETTINGS frame arrived (its limits are known)."""
+        return self._settings_received
 
     @property
     def max_concurrent_streams(self) -> int:
@@ -719,6 +726,7 @@ class HTTP2Machine:
             self._reject(stream_id, stream, str(exc), out)
 
     def _on_settings(self, event: RemoteSettingsChanged) -> None:
+        self._settings_received = True
         changed = event.changed_settings
         setting = changed.get(SettingCodes.MAX_CONCURRENT_STREAMS)
         if setting is not None:

@@ -116,9 +116,14 @@ class HTTP11Connection:
         self._stream.write(head, timeout)
         if not isinstance(body, SyncByteStream):
             raise RuntimeError("Attempted to send a sync request body with an Client.")
-        for chunk in body:
-            if chunk:
-                self._stream.write(machine.send_body(chunk), timeout)
+        chunks: Any = body.__iter__()
+        try:
+            for chunk in chunks:
+                if chunk:
+                    self._stream.write(machine.send_body(chunk), timeout)
+        finally:
+            # A generator left half-way (the write failed) is closed now, not whenever.
+            _close_iterator(chunks)
         tail = machine.end_request()
         if tail:
             self._stream.write(tail, timeout)
@@ -223,3 +228,9 @@ class ResponseStream(SyncByteStream):
         if not self._done:
             self._done = True
             self._connection._release(self._connection, False)
+
+
+def _close_iterator(iterator: Any) -> None:
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()

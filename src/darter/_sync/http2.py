@@ -88,10 +88,17 @@ class HTTP2Connection:
         return not self.can_take_streams
 
     def start(self, timeout: float | None) -> None:
-        """Send the connection preface and our SETTINGS."""
+        """Send the connection preface and our SETTINGS, and read the server's.
+
+        Waiting for the server's SETTINGS (one round trip, once per connection)
+        means its limit on concurrent streams is known before any request counts
+        on it.
+        """
         with self._write_lock:
             self._machine.initiate()
             self._flush(timeout)
+        while not self._machine.remote_settings_received:
+            self._read_once(None, timeout)
 
     def _flush(self, timeout: float | None) -> None:
         # Called with the write lock held.
@@ -118,6 +125,12 @@ class HTTP2Connection:
         empty = type(body) is ByteStream and not body._stream
         write_timeout = timeouts.get("write")
         try:
+            # The pool admits requests by the server's limit; should the server lower
+            # it since, wait for a stream to end rather than fail.
+            while self._machine.available_streams <= 0:
+                if not self.can_take_streams:
+                    raise RequestNotProcessed("The connection went away before the request.")
+                self._read_once(None, timeouts.get("pool"))
             with self._write_lock:
                 stream_id = self._machine.start_request(
                     request.method.encode("ascii"),
@@ -157,19 +170,23 @@ class HTTP2Connection:
             raise RuntimeError("Attempted to send a sync request body with an Client.")
         machine = self._machine
         events = self._events[stream_id]
-        for chunk in body:
-            view = memoryview(chunk)
-            while view:
-                if events:
-                    # The server answered (or reset the stream) before the body was
-                    # all sent (RFC 9113 §8.1): stop sending, read what it said.
-                    return
-                with self._write_lock:
-                    taken = machine.send_data(stream_id, view)
-                    self._flush(timeout)
-                view = view[taken:]
-                if view and machine.local_flow_control_window(stream_id) <= 0:
-                    self._wait_for_window(stream_id, timeout)
+        chunks: Any = body.__iter__()
+        try:
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    if events:
+                        # The server answered (or reset the stream) before the body was
+                        # all sent (RFC 9113 §8.1): stop sending, read what it said.
+                        return
+                    with self._write_lock:
+                        taken = machine.send_data(stream_id, view)
+                        self._flush(timeout)
+                    view = view[taken:]
+                    if view and machine.local_flow_control_window(stream_id) <= 0:
+                        self._wait_for_window(stream_id, timeout)
+        finally:
+            _close_iterator(chunks)
         with self._write_lock:
             machine.end_stream(stream_id)
             self._flush(timeout)
@@ -200,10 +217,10 @@ class HTTP2Connection:
             self._read_once(stream_id, timeout)
         return events.popleft()
 
-    def _read_once(self, stream_id: int, timeout: float | None) -> None:
+    def _read_once(self, stream_id: int | None, timeout: float | None) -> None:
         """Read and dispatch one chunk, unless another reader already served us."""
         with self._read_lock:
-            if self._events[stream_id]:
+            if stream_id is not None and self._events[stream_id]:
                 return
             if self._error is not None:
                 raise self._error
@@ -222,7 +239,7 @@ class HTTP2Connection:
             with self._write_lock:
                 self._flush(timeout)
             failure = self._failure()
-            if failure is not None and not self._events[stream_id]:
+            if failure is not None and (stream_id is None or not self._events[stream_id]):
                 raise failure
 
     def _failure(self) -> BaseException | None:
@@ -331,3 +348,9 @@ class HTTP2ResponseStream(SyncByteStream):
         if not self._done:
             self._done = True
             self._connection._abandon(self._stream_id)
+
+
+def _close_iterator(iterator: Any) -> None:
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        close()

@@ -42,6 +42,10 @@ __all__ = ["ConnectionPool"]
 
 Connection = HTTP11Connection | HTTP2Connection
 
+#: How often a request the server did not process (HTTP/2 REFUSED_STREAM, GOAWAY)
+#: is sent again before giving up.
+MAX_UNPROCESSED_RETRIES = 3
+
 _NO_TIMEOUTS: dict[str, float | None] = {}
 _NO_HEADERS: list[tuple[bytes, bytes]] = []
 
@@ -103,17 +107,18 @@ class ConnectionPool:
             raise LocalProtocolError(f"Invalid HTTP method {request.method!r}.") from None
 
         fresh = False
+        unprocessed = 0
         while True:
             connection = self._acquire(route, method, timeouts, fresh)
             try:
                 return connection.handle_request(request, target, timeouts, extra_headers)
             except RequestNotProcessed:
-                # Refused by HTTP/2 (or above a GOAWAY): safe to send elsewhere, once.
-                if fresh:
+                # Refused by HTTP/2 (or above a GOAWAY): safe to send again.
+                unprocessed += 1
+                if unprocessed > MAX_UNPROCESSED_RETRIES:
                     raise RemoteProtocolError(
-                        "The server refused the request twice without processing it."
+                        f"The server did not process the request, {unprocessed} times."
                     ) from None
-                fresh = True
             except BaseException as exc:
                 if connection.is_multiplexed:
                     raise  # the connection released the stream itself
