@@ -1,11 +1,14 @@
 """darter's benchmark suite: HTTP clients measured against a local nginx.
 
-Run it with ``python -m benchmarks run --scenario sync-sequential`` (see ``README.md``
+Run it with ``python -m benchmarks run --scenario async-c100`` (see ``README.md``
 beside this file). Every module here has one job:
 
-- ``scenarios``: the table of scenarios and the peers each one measures;
-- ``clients``: one small adapter per client library and workload;
-- ``workloads``: the measured loops, run inside a runner process;
+- ``scenarios``: the table of scenarios (and sweeps) and the peers each one measures;
+- ``sessions``: what an adapter is and returns (client specs, open sessions);
+- ``sync_clients``, ``async_clients``: one small adapter per client library (and
+  event loop); ``clients``: their tables by kind of workload;
+- ``measure``: the parameters and raw figures every workload shares;
+- ``workloads``, ``async_workloads``: the measured loops, run inside a runner process;
 - ``runner``: the subprocess entry point that measures one client once;
 - ``resources``: the paths and body sizes the server serves;
 - ``server``: the nginx the suite starts, configures and stops;
@@ -13,6 +16,7 @@ beside this file). Every module here has one job:
 - ``wrk``: the C reference (``wrk``), when installed;
 - ``stats``: medians, ranges and percentiles;
 - ``report``: Markdown tables, ratios, results files and their comparison;
+- ``sweeps``: each client's figures along a sweep, for a table and a plot;
 - ``suite``: the interleaved repetitions of a whole run;
 - ``profiling``: cProfile and py-spy around one runner;
 - ``cli``: the command line.

@@ -16,7 +16,7 @@ from . import report
 from .clients import find_spec
 from .cpus import PIN_MODES, pin_current_process, plan_pinning
 from .profiling import cprofile_tables, find_py_spy, py_spy_tables, run_py_spy
-from .scenarios import SCENARIOS, select
+from .scenarios import SCENARIOS, SWEEPS, select
 from .server import INSTALL_HINT as NGINX_INSTALL_HINT
 from .server import ServerError, find_nginx, running_nginx
 from .suite import MissingDependency, SuiteError, SuiteOptions, run_runner, run_suite
@@ -40,9 +40,13 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="measure the clients of one or all scenarios")
-    run.add_argument("--scenario", default="all", help="a scenario name, or 'all' (default)")
+    run.add_argument(
+        "--scenario", default="all", help="a scenario or sweep name, or 'all' (default)"
+    )
     run.add_argument("--quick", action="store_true", help="fewer requests and repetitions")
-    run.add_argument("--repetitions", type=int, help="runs per client (default 5, quick 3)")
+    run.add_argument(
+        "--repetitions", type=int, help="runs per client (default: the scenario's, 5 or 3 quick)"
+    )
     run.add_argument("--requests", type=int, help="measured requests per run")
     run.add_argument("--warmup", type=int, help="warm-up requests per run")
     run.add_argument("--clients", help="comma-separated subset of the scenario's peers")
@@ -55,8 +59,8 @@ def _build_parser() -> argparse.ArgumentParser:
     compare.add_argument("b", type=Path, help="the later results JSON")
 
     profile = commands.add_parser("profile", help="cProfile (and py-spy) one client")
-    profile.add_argument("--scenario", default="sync-sequential")
-    profile.add_argument("--client", default=report.SUBJECT)
+    profile.add_argument("--scenario", default="sync-sequential", choices=sorted(SCENARIOS))
+    profile.add_argument("--client", help="default: the scenario's first peer (darter)")
     profile.add_argument("--requests", type=int, default=20_000)
     profile.add_argument("--warmup", type=int, default=500)
     profile.add_argument("--top", type=int, default=25, help="rows per table")
@@ -101,28 +105,34 @@ def _nginx_or_exit(explicit: str | None) -> str | None:
 
 def _command_run(args: argparse.Namespace, argv: list[str]) -> int:
     scenarios = select(args.scenario)
+    clients = args.clients.split(",") if args.clients else None
+    if clients is not None:
+        # A scenario none of whose peers is named is not run at all.
+        scenarios = [s for s in scenarios if set(s.peers_in(args.quick)) & set(clients)]
+        if not scenarios:
+            raise ValueError(f"no scenario of {args.scenario!r} measures {args.clients}")
+    if args.repetitions is not None and args.repetitions < 1:
+        raise ValueError("--repetitions must be at least 1")
     nginx = _nginx_or_exit(args.nginx)
     if nginx is None:
         return EXIT_MISSING
     wrk = None if args.no_wrk else find_wrk()
     if wrk is None and not args.no_wrk:
         _progress(f"wrk not found: no C reference this run (install: {WRK_INSTALL_HINT})")
-    pinning = plan_pinning(args.pin)
     options = SuiteOptions(
         scenarios=scenarios,
         nginx=nginx,
-        pinning=pinning,
+        pinning=plan_pinning(args.pin),
+        selection=args.scenario,
         quick=args.quick,
         repetitions=args.repetitions,
         requests=args.requests,
         warmup=args.warmup,
-        clients=args.clients.split(",") if args.clients else None,
+        clients=clients,
         wrk=wrk,
         command=shlex.join(["python", "-m", "benchmarks", *argv]),
         progress=_progress,
     )
-    if options.repetition_count() < 1:
-        raise ValueError("--repetitions must be at least 1")
     results = report.add_summaries(run_suite(options))
     print(report.render_markdown(results))
     if not args.no_save:
@@ -139,6 +149,7 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 def _command_profile(args: argparse.Namespace) -> int:
     scenario = SCENARIOS[args.scenario]
+    args.client = args.client or scenario.peers[0]
     find_spec(WORKLOADS[scenario.workload].kind, args.client)
     nginx = _nginx_or_exit(args.nginx)
     if nginx is None:
@@ -156,11 +167,14 @@ def _command_profile(args: argparse.Namespace) -> int:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
     stem = args.output_dir / f"{stamp}-profile-{args.client}-{scenario.name}"
     prof_path = stem.with_suffix(".prof")
+    limit = scenario.time_limit(quick=False)
     sections = [
         f"# Profile of {args.client}, scenario {scenario.name}",
         "",
-        f"{args.requests:,} measured requests after {args.warmup:,} warm-up; "
-        f"{pinning.describe()}.",
+        f"{args.requests:,} measured requests after {args.warmup:,} warm-up"
+        + (f", at concurrency {scenario.concurrency:,}" if scenario.concurrency > 1 else "")
+        + (f", no new request after {limit:g} s" if limit is not None else "")
+        + f"; {pinning.describe()}.",
         "",
     ]
     with running_nginx(nginx, cpu=pinning.server_cpu, large_size=scenario.large_size) as server:
@@ -172,6 +186,7 @@ def _command_profile(args: argparse.Namespace) -> int:
             args.warmup,
             pinning.client_cpu,
             profile=str(prof_path),
+            time_limit_s=limit,
         )
         sections += ["## cProfile", "", cprofile_tables(prof_path, record["requests"], args.top)]
         if py_spy is None:
@@ -188,6 +203,7 @@ def _command_profile(args: argparse.Namespace) -> int:
                     args.warmup,
                     pinning.client_cpu,
                     raw_path,
+                    time_limit_s=limit,
                 )
             except SuiteError as exc:
                 if args.py_spy == "on":
@@ -208,6 +224,10 @@ def _command_list() -> int:
         reference = f"; reference {scenario.wrk.label()}" if scenario.wrk else ""
         print(f"{scenario.name}: {scenario.description}")
         print(f"    peers: {', '.join(scenario.peers)}{reference}")
+        if scenario.quick_peers is not None:
+            print(f"    peers with --quick: {', '.join(scenario.quick_peers)}")
+    for name, members in SWEEPS.items():
+        print(f"{name} (sweep): {', '.join(member.name for member in members)}")
     return 0
 
 

@@ -8,8 +8,10 @@ py-spy samples the runner from outside (low overhead, no instrumentation) with
 ``--gil``: only samples where the thread holds the GIL count, so socket waits and
 system calls (which release it) are left out and the shares are those of the
 Python-level CPU time. Its samples are narrowed to the measured loop by keeping only
-stacks that pass through ``workloads._measured_loop``, and the frames above it
-(the runner's own) are dropped.
+stacks that pass through one of ``FOCUS_FRAMES`` (``_measured_loop``, below which
+the sync loop and an asyncio or uvloop loop run everything they do while measured;
+``_measured_worker``, the measured tasks, the only frames trio's tasks have of this
+suite), and the frames above it (the runner's own) are dropped.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from .scenarios import Scenario
 from .suite import PACKAGE_PARENT, SuiteError, runner_environment
 
-FOCUS_FRAME = "_measured_loop"
+FOCUS_FRAMES = ("_measured_loop", "_measured_worker")
 _SHORTEN = (
     re.compile(r".*/site-packages/"),
     re.compile(r".*/src/(?=darter/)"),
@@ -97,6 +99,7 @@ def run_py_spy(
     cpu: int | None,
     output: Path,
     rate: int = 1000,
+    time_limit_s: float | None = None,
 ) -> None:
     """Record a runner with py-spy into ``output`` (collapsed stacks, one per line).
 
@@ -130,6 +133,8 @@ def run_py_spy(
     ]
     if cpu is not None:
         command += ["--cpu", str(cpu)]
+    if time_limit_s is not None:
+        command += ["--time-limit", f"{time_limit_s:g}"]
     done = subprocess.run(
         command,
         cwd=PACKAGE_PARENT,
@@ -168,16 +173,20 @@ def parse_collapsed(lines: Iterable[str]) -> list[tuple[list[str], int]]:
     return stacks
 
 
-def py_spy_tables(path: Path, top: int = 25, focus: str = FOCUS_FRAME) -> str:
+def _is_focus(frame: str, focus: tuple[str, ...]) -> bool:
+    return _function_of(frame).split(" (", 1)[0] in focus
+
+
+def py_spy_tables(path: Path, top: int = 25, focus: tuple[str, ...] = FOCUS_FRAMES) -> str:
     """Markdown: top functions by own and inclusive share of the measured loop's samples."""
     stacks = []
     for frames, count in parse_collapsed(path.read_text(errors="replace").splitlines()):
-        starts = [index for index, frame in enumerate(frames) if focus in frame]
+        starts = [index for index, frame in enumerate(frames) if _is_focus(frame, focus)]
         if starts:
             stacks.append((frames[starts[0] + 1 :] or frames[starts[0] :], count))
     total = sum(count for _, count in stacks)
     if total == 0:
-        return f"py-spy recorded no sample inside `{focus}`.\n"
+        return f"py-spy recorded no sample inside `{'` or `'.join(focus)}`.\n"
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     for frames, count in stacks:

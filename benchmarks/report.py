@@ -99,9 +99,7 @@ def _ratios(scenario: Mapping[str, Any]) -> dict[str, dict[str, dict[str, float 
     ``{subject: {peer: {"req_per_s": r, "cpu_per_req": r}}}``, with the peers on the
     subject's event loop, then the reference.
     """
-    clients = {
-        name: data for name, data in scenario["clients"].items() if data.get("summary")
-    }
+    clients = {name: data for name, data in scenario["clients"].items() if data.get("summary")}
     reference = scenario.get("reference") or {}
     out: dict[str, dict[str, dict[str, float | None]]] = {}
     for subject, data in clients.items():
@@ -181,8 +179,14 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         )
         + ", keep-alive, access log off",
         f"- {_describe_pinning(results['pinning'])}",
-        "",
     ]
+    source = results.get("source")
+    if source:
+        lines.append(
+            f"- source: commit {source['commit'][:12]}"
+            + (" with uncommitted changes" if source.get("modified") else "")
+        )
+    lines.append("")
     for name, scenario in results["scenarios"].items():
         lines += _render_scenario(name, scenario)
     lines += render_sweeps(results)
@@ -247,7 +251,8 @@ def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
     """The figures table: one row per client, then the reference's."""
     lines = [
         "| client | req/s median [min-max] | CPU µs/request median [min-max] "
-        "| p50 latency µs | p99 latency µs | peak RSS MB |" + (" connections |" if counted else ""),
+        "| p50 latency µs | p99 latency µs | peak RSS MB |"
+        + (" connections |" if counted else ""),
         "|---|---:|---:|---:|---:|---:|" + ("---:|" if counted else ""),
     ]
     for client, data in scenario["clients"].items():
@@ -273,8 +278,7 @@ def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
             f"| {_fmt_range(summary['req_per_s'], _fmt_rate)} "
             f"| {_fmt_range(summary['cpu_us_per_req'], _fmt_us)} "
             f"| {_fmt_us(summary['latency_p50_us']['median'])} "
-            f"| {_fmt_us(summary['latency_p99_us']['median'])} | — |"
-            + (" — |" if counted else "")
+            f"| {_fmt_us(summary['latency_p99_us']['median'])} | — |" + (" — |" if counted else "")
         )
     lines.append("")
     return lines
@@ -432,6 +436,11 @@ def _settings_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[st
     return notes
 
 
+def _commit_of(results: Mapping[str, Any]) -> str:
+    source = results.get("source")
+    return f", commit {source['commit'][:12]}" if source else ""
+
+
 def render_comparison(
     a: Mapping[str, Any], b: Mapping[str, Any], a_name: str = "A", b_name: str = "B"
 ) -> str:
@@ -442,8 +451,8 @@ def render_comparison(
     lines = [
         f"# Comparison: {a_name} → {b_name}",
         "",
-        f"- A: {a['created']} ({a['mode']} mode)",
-        f"- B: {b['created']} ({b['mode']} mode)",
+        f"- A: {a['created']} ({a['mode']} mode{_commit_of(a)})",
+        f"- B: {b['created']} ({b['mode']} mode{_commit_of(b)})",
     ]
     for note in _settings_differences(a, b):
         lines.append(f"- Warning: {note}; the comparison may not be meaningful.")

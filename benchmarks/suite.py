@@ -11,6 +11,7 @@ record of every measurement, ready for ``report``.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -191,6 +192,40 @@ def busy_fraction(seconds: float = 1.0) -> float | None:
     return (after[0] - before[0]) / (after[1] - before[1])
 
 
+def source_revision() -> dict[str, Any] | None:
+    """The commit of the git checkout darter is imported from, and whether it differs.
+
+    darter is measured as installed, usually from this checkout in editable mode, so
+    the commit says which darter a results file is about; ``modified`` is true when
+    darter's own folder has changes not committed. None when darter is not imported
+    from a git checkout (or git is missing).
+    """
+    spec = importlib.util.find_spec("darter")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": head, "modified": bool(status.strip())}
+
+
 def machine_info() -> dict[str, Any]:
     """What the results depend on besides the code: Python, OS, CPU, load."""
     cpu_model = platform.processor() or "unknown"
@@ -338,6 +373,7 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
         "mode": "quick" if options.quick else "full",
         "machine": machine_info(),
         "pinning": options.pinning.to_dict(),
+        "source": source_revision(),
         "scenarios": {},
     }
     with running_nginx(options.nginx, cpu=options.pinning.server_cpu, large_size=large_size) as (

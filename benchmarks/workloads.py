@@ -20,7 +20,6 @@ import time
 from array import array
 from collections.abc import Callable
 
-from .async_workloads import run_async_concurrent
 from .measure import (
     LoopFigures,
     MeasureParams,
@@ -30,7 +29,7 @@ from .measure import (
     latency_array,
     snapshot,
 )
-from .sessions import BadResponse, ClientSpec, SyncOpener
+from .sessions import AsyncOpener, BadResponse, ClientSpec, SyncOpener
 
 __all__ = ["WORKLOADS", "LoopFigures", "Profiler", "Workload", "run_sync_sequential"]
 
@@ -79,6 +78,18 @@ def run_sync_sequential(
     finally:
         session.close()
     return figures_between(before, after, params.requests, latencies, params.warmup)
+
+
+def run_async_concurrent(
+    spec: ClientSpec[AsyncOpener], params: MeasureParams, profiler: Profiler | None = None
+) -> LoopFigures:
+    """``async_workloads.run_async_concurrent``, imported only when an async run needs it.
+
+    So a sync runner does not load asyncio (its memory would count in peak RSS).
+    """
+    from .async_workloads import run_async_concurrent as run
+
+    return run(spec, params, profiler)
 
 
 WORKLOADS: dict[str, Workload] = {

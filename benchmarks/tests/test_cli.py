@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmarks.cli import EXIT_MISSING, main
-from benchmarks.server import find_nginx
+from benchmarks.scenarios import ASYNC_PEERS
+from benchmarks.server import INSTALL_HINT, find_nginx
+
+
+def _require_nginx() -> None:
+    """Fail (never skip) when the end-to-end tests cannot find nginx."""
+    if find_nginx() is None:
+        pytest.fail(
+            f"nginx is required by this test and was not found; install it:\n{INSTALL_HINT}"
+        )
+
+
+def _load_only_results(folder: Path) -> dict[str, Any]:
+    (json_path,) = folder.glob("*.json")
+    results: dict[str, Any] = json.loads(json_path.read_text())
+    return results
 
 
 def test_missing_nginx_exits_non_zero_with_the_install_command(
@@ -26,12 +42,20 @@ def test_unknown_scenario(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list"]) == 0
-    assert "darter, httpx, requests, urllib3" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "darter, httpx, requests, urllib3" in out
+    assert ", ".join(ASYNC_PEERS) in out
+    assert "async-concurrency (sweep): async-c1, async-c10, async-c100, async-c1000" in out
+
+
+def test_clients_matching_no_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--scenario", "async-c100", "--clients", "requests"]) == 1
+    assert "no scenario" in capsys.readouterr().err
 
 
 @pytest.mark.network
-@pytest.mark.skipif(find_nginx() is None, reason="nginx is not installed")
 def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _require_nginx()
     status = main(
         [
             "run",
@@ -48,10 +72,9 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             str(tmp_path),
         ]
     )
-    assert status == 0
+    assert status == 0, capsys.readouterr().err
     assert "| darter" in capsys.readouterr().out
-    (json_path,) = tmp_path.glob("*.json")
-    results = json.loads(json_path.read_text())
+    results = _load_only_results(tmp_path)
     clients = results["scenarios"]["sync-sequential"]["clients"]
     assert set(clients) == {"darter", "httpx", "requests", "urllib3"}
     for data in clients.values():
@@ -60,6 +83,8 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             assert run["requests"] == 20
             assert run["cpu_s"] >= 0
             assert run["latency_p50_us"] <= run["latency_p99_us"]
+            assert run["server_connections"] == 1
+            assert run["server_requests"] == 22
     # Each run in a process of its own, interleaved: every client's first repetition
     # ran before any client's second.
     runs = [run for data in clients.values() for run in data["runs"]]
@@ -67,3 +92,82 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     first = [run["sequence"] for run in runs if run["repetition"] == 1]
     second = [run["sequence"] for run in runs if run["repetition"] == 2]
     assert max(first) < min(second)
+
+
+@pytest.mark.network
+def test_every_async_peer_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One tiny run of each async adapter at concurrency 10, on its event loop."""
+    _require_nginx()
+    status = main(
+        [
+            "run",
+            "--scenario",
+            "async-c10",
+            "--requests",
+            "40",
+            "--warmup",
+            "0",
+            "--repetitions",
+            "1",
+            "--no-wrk",
+            "--output-dir",
+            str(tmp_path),
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    results = _load_only_results(tmp_path)
+    assert results["schema"] == 2
+    scenario = results["scenarios"]["async-c10"]
+    assert list(scenario["clients"]) == list(ASYNC_PEERS)
+    for name, data in scenario["clients"].items():
+        (run,) = data["runs"]
+        assert run["client"] == name
+        assert run["concurrency"] == 10
+        assert run["requests"] == 40
+        assert run["warmup"] == 10  # at least one warm-up request per task
+        # The pool holds 10 connections, opened during the warm-up and kept alive.
+        assert run["server_connections"] == 10, name
+        assert run["server_requests"] == 50
+    loops = {name: data["loop"] for name, data in scenario["clients"].items()}
+    assert loops["darter-uvloop"] == "uvloop"
+    assert loops["darter-trio"] == loops["httpx-trio"] == "trio"
+    assert set(scenario["ratios"]["darter-asyncio"]) == {"aiohttp", "httpx", "httpx2"}
+    assert set(scenario["ratios"]["darter-trio"]) == {"httpx-trio"}
+
+
+@pytest.mark.network
+def test_tiny_sweep_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole sweep, up to 1,000 connections, with one client per kind of loop."""
+    _require_nginx()
+    status = main(
+        [
+            "run",
+            "--scenario",
+            "async-concurrency",
+            "--clients",
+            "darter-asyncio,darter-trio,aiohttp-uvloop",
+            "--requests",
+            "30",
+            "--warmup",
+            "0",
+            "--repetitions",
+            "1",
+            "--no-wrk",
+            "--output-dir",
+            str(tmp_path),
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    assert "## async-concurrency: throughput as concurrency grows" in capsys.readouterr().out
+    (json_path,) = tmp_path.glob("*.json")
+    assert json_path.name.endswith("-async-concurrency.json")
+    results = json.loads(json_path.read_text())
+    assert list(results["scenarios"]) == ["async-c1", "async-c10", "async-c100", "async-c1000"]
+    c1000 = results["scenarios"]["async-c1000"]["clients"]["darter-asyncio"]["runs"][0]
+    assert c1000["server_connections"] == 1000
+    sweep = results["sweeps"]["async-concurrency"]
+    assert sweep["levels"] == [1, 10, 100, 1000]
+    assert set(sweep["series"]) == {"darter-asyncio", "darter-trio", "aiohttp-uvloop"}
+    for series in sweep["series"].values():
+        assert len(series["req_per_s"]) == 4
+        assert all(value > 0 for value in series["req_per_s"])

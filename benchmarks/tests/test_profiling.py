@@ -37,3 +37,15 @@ def test_py_spy_tables_without_samples(tmp_path: Path) -> None:
     raw = tmp_path / "raw.txt"
     raw.write_text("main (r.py:1) 3\n")
     assert "no sample" in py_spy_tables(raw)
+
+
+def test_py_spy_tables_focus_on_trio_workers(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.txt"
+    raw.write_text(
+        "run (trio/_core.py:1);_measured_worker (b/async_workloads.py:80);get (c.py:10) 2\n"
+        "run (trio/_core.py:1);_warm_up_worker (b/async_workloads.py:70);get (c.py:10) 9\n"
+        "run (trio/_core.py:1);unrolled_run (trio/_core.py:5) 4\n"
+    )
+    text = py_spy_tables(raw, top=5)
+    assert "2 samples" in text
+    assert "| `get (c.py)` | 100.0% |" in text

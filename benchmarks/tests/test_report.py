@@ -86,15 +86,15 @@ def test_summaries_and_ratios() -> None:
     summary = scenario["clients"]["darter"]["summary"]
     assert summary["req_per_s"] == {"median": 2000.0, "min": 1900.0, "max": 2100.0, "n": 3}
     assert summary["peak_rss_mb"]["median"] == pytest.approx(30.0)
-    assert scenario["ratios"]["httpx"] == {"req_per_s": 2.0, "cpu_per_req": 0.25}
-    assert scenario["ratios"]["wrk"]["req_per_s"] == pytest.approx(0.25)
+    assert scenario["ratios"]["darter"]["httpx"] == {"req_per_s": 2.0, "cpu_per_req": 0.25}
+    assert scenario["ratios"]["darter"]["wrk"]["req_per_s"] == pytest.approx(0.25)
 
 
 def test_markdown_report() -> None:
     text = report.render_markdown(report.add_summaries(_results([2000.0, 1900.0, 2100.0])))
     assert "| darter 1.0 (`darter.Client`) | 2,000 [1,900-2,100] | 100 [100-100] |" in text
-    assert "| httpx | 2.00x | 0.25x |" in text
-    assert "| wrk (C ceiling) | 0.25x | 5.00x |" in text
+    assert "| darter vs httpx | 2.00x | 0.25x |" in text
+    assert "| darter vs wrk -t1 -c1 (C ceiling) | 0.25x | 5.00x |" in text
     assert "CPU pinning: nginx on CPU 1, clients on CPU 0 (different cores)" in text
 
 
@@ -131,9 +131,123 @@ def test_load_rejects_other_json(tmp_path: Path) -> None:
         report.load(path)
 
 
+def test_source_commit_is_shown() -> None:
+    results = _results([2000.0])
+    results["source"] = {"commit": "0123456789abcdef", "modified": True}
+    text = report.render_markdown(report.add_summaries(results))
+    assert "- source: commit 0123456789ab with uncommitted changes" in text
+    assert "commit 0123456789ab)" in report.render_comparison(results, results)
+
+
 def test_busy_machine_is_reported() -> None:
     results = _results([2000.0])
     results["machine"]["busy_before"] = 0.4
     text = report.render_markdown(report.add_summaries(results))
     assert "40% busy" in text
     assert "Warning: the machine was busy before the run" in text
+
+
+def _async_record(client: str, loop: str, req_per_s: float, **extra: Any) -> dict[str, Any]:
+    record = _record(client, req_per_s, 1e6 / req_per_s)
+    record.update(
+        loop=loop,
+        loop_version=f"{loop} 1.0",
+        concurrency=10,
+        requests=100,
+        server_connections=10,
+        server_requests=110,
+    )
+    record.update(extra)
+    return record
+
+
+def _async_scenario(concurrency: int, clients: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {
+        "description": "concurrent GET",
+        "workload": "async-concurrent",
+        "path": "/small",
+        "body_size": 100,
+        "concurrency": concurrency,
+        "sweep": "async-concurrency",
+        "requests": 100,
+        "warmup": 10,
+        "time_limit_s": 30.0,
+        "repetitions": 1,
+        "peers": list(clients),
+        "left_out": [],
+        "clients": {name: {"runs": runs} for name, runs in clients.items()},
+        "reference": None,
+    }
+
+
+def _async_results() -> dict[str, Any]:
+    results = _results([2000.0])
+    results["selection"] = "async-concurrency"
+    results["scenarios"] = {
+        "async-c1": _async_scenario(
+            1,
+            {
+                "darter-asyncio": [_async_record("darter-asyncio", "asyncio", 2000.0)],
+                "darter-trio": [_async_record("darter-trio", "trio", 1500.0)],
+                "aiohttp": [_async_record("aiohttp", "asyncio", 1000.0)],
+                "httpx-trio": [_async_record("httpx-trio", "trio", 500.0)],
+            },
+        ),
+        "async-c10": _async_scenario(
+            10,
+            {
+                "darter-asyncio": [_async_record("darter-asyncio", "asyncio", 4000.0)],
+                "darter-trio": [_async_record("darter-trio", "trio", 3000.0)],
+                "aiohttp": [_async_record("aiohttp", "asyncio", 4000.0)],
+                "httpx-trio": [
+                    _async_record("httpx-trio", "trio", 250.0, requests=40, server_connections=12)
+                ],
+            },
+        ),
+    }
+    results["scenarios"]["async-c10"]["left_out"] = ["httpx"]
+    return results
+
+
+def test_each_darter_variant_is_compared_on_its_own_loop() -> None:
+    results = report.add_summaries(_async_results())
+    ratios = results["scenarios"]["async-c1"]["ratios"]
+    assert ratios == {
+        "darter-asyncio": {"aiohttp": {"req_per_s": 2.0, "cpu_per_req": 0.5}},
+        "darter-trio": {"httpx-trio": {"req_per_s": 3.0, "cpu_per_req": pytest.approx(1 / 3)}},
+    }
+    text = report.render_markdown(results)
+    assert "| darter-asyncio vs aiohttp | 2.00x | 0.50x |" in text
+    assert "| darter-trio vs httpx-trio | 3.00x | 0.33x |" in text
+    assert "(`darter-trio.Client`, trio 1.0) |" in text
+
+
+def test_sweep_series_for_a_plot() -> None:
+    results = report.add_summaries(_async_results())
+    sweep = results["sweeps"]["async-concurrency"]
+    assert sweep["x"] == "concurrency"
+    assert sweep["levels"] == [1, 10]
+    assert sweep["scenarios"] == ["async-c1", "async-c10"]
+    assert sweep["series"]["darter-asyncio"]["req_per_s"] == [2000.0, 4000.0]
+    assert sweep["series"]["httpx-trio"]["req_per_s_min"] == [500.0, 250.0]
+    text = report.render_markdown(results)
+    assert "## async-concurrency: throughput as concurrency grows" in text
+    assert "| darter-asyncio | 2,000 | 4,000 | 100% |" in text
+    assert "| httpx-trio | 500 | 250 | 50% |" in text
+
+
+def test_notes_on_short_runs_extra_connections_and_left_out_peers() -> None:
+    text = report.render_markdown(report.add_summaries(_async_results()))
+    assert "| 10 |" in text  # the connections column
+    assert "Not measured in this run: httpx." in text
+    assert "Cut short by the time limit" in text
+    assert "httpx-trio (40)" in text
+    assert "Opened more connections than the 10 connections the work needs" in text
+    assert "httpx-trio (12)" in text
+
+
+def test_stem_names_the_selection(tmp_path: Path) -> None:
+    results = report.add_summaries(_async_results())
+    json_path, _ = report.save(results, tmp_path)
+    assert json_path.name == "20250102-030405-async-concurrency.json"
+    assert report.load(json_path)["sweeps"]["async-concurrency"]["levels"] == [1, 10]

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.resources import SMALL_SIZE, TWO_K_SIZE
-from benchmarks.server import NginxConfig, find_nginx, free_port
+from benchmarks.server import (
+    NginxConfig,
+    ServerCounters,
+    ServerError,
+    find_nginx,
+    free_port,
+    parse_stub_status,
+)
+
+STUB_STATUS = """Active connections: 3
+server accepts handled requests
+ 120 120 5311
+Reading: 0 Writing: 1 Waiting: 2
+"""
 
 
 def test_config_has_what_the_suite_promises(tmp_path: Path) -> None:
@@ -18,7 +33,11 @@ def test_config_has_what_the_suite_promises(tmp_path: Path) -> None:
         "location = /small",
         "location = /2k",
         "location = /upload",
+        "location = /nginx-status { stub_status; }",
         "daemon off;",
+        # room for the 1,000-connection scenario and its wrk reference
+        "worker_connections 4096;",
+        "worker_rlimit_nofile 8448;",
     ):
         assert directive in text
     assert "location = /large" not in text
@@ -36,3 +55,16 @@ def test_write_creates_bodies_of_the_right_size(tmp_path: Path) -> None:
 
 def test_explicit_missing_binary_is_not_found(tmp_path: Path) -> None:
     assert find_nginx(str(tmp_path / "no-nginx-here")) is None
+
+
+def test_stub_status_counters() -> None:
+    assert parse_stub_status(STUB_STATUS) == ServerCounters(accepted=120, requests=5311)
+    with pytest.raises(ServerError, match="stub_status"):
+        parse_stub_status("<html>404</html>")
+
+
+def test_counters_since_leave_out_the_reading_itself() -> None:
+    before = ServerCounters(accepted=10, requests=100)
+    after = ServerCounters(accepted=21, requests=1102)
+    # 10 connections and 1,001 requests by the runner, plus the second reading's own.
+    assert after.since(before) == ServerCounters(accepted=10, requests=1001)

@@ -108,10 +108,10 @@ async def test_max_concurrent_streams_is_respected(mode: str, make_client) -> No
     behaviour = H2Behaviour(max_concurrent_streams=1, delay=0.005)
     server = start_h2_server(behaviour)
     try:
-        async with make_client(http1=False, http2=True, timeout=30) as client:
-            async with anyio.create_task_group() as group:
-                for number in range(100 if mode != "sync" else 5):
-                    group.start_soon(client.get, f"{server.url}/{number}")
+        client = make_client(http1=False, http2=True, timeout=30)
+        async with client, anyio.create_task_group() as group:
+            for number in range(100 if mode != "sync" else 5):
+                group.start_soon(client.get, f"{server.url}/{number}")
     finally:
         server.stop()
     assert behaviour.max_open_seen == 1
