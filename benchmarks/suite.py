@@ -289,7 +289,7 @@ def _measure_scenario(
     options.progress(
         f"== {scenario.name}: {requests} requests (+{warmup} warm-up) per run"
         + (f" at concurrency {scenario.concurrency}" if scenario.concurrency > 1 else "")
-        + (f", at most {time_limit:g} s each" if time_limit is not None else "")
+        + (f", no new request after {time_limit:g} s" if time_limit is not None else "")
         + f", {repetitions} repetition(s), peers interleaved: {', '.join(peers)}"
         + (f", then {scenario.wrk.label()} for {seconds:g} s" if use_wrk and scenario.wrk else "")
     )
