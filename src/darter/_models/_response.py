@@ -88,6 +88,7 @@ class Response:
         self.default_encoding = default_encoding
         self._num_bytes_downloaded = 0
         self._started_at: float | None = None
+        self._elapsed_seconds: float | None = None
 
         if stream is not None:
             self.stream: SyncByteStream | AsyncByteStream = stream
@@ -111,9 +112,13 @@ class Response:
     def elapsed(self) -> datetime.timedelta:
         """Time from sending the request to the end of the response (after close)."""
         if not hasattr(self, "_elapsed"):
-            raise RuntimeError(
-                "'.elapsed' may only be accessed after the response has been read or closed."
-            )
+            seconds = self._elapsed_seconds
+            if seconds is None:
+                raise RuntimeError(
+                    "'.elapsed' may only be accessed after the response has been read or "
+                    "closed."
+                )
+            self._elapsed = datetime.timedelta(seconds=seconds)
         return self._elapsed
 
     @elapsed.setter
@@ -463,8 +468,9 @@ class Response:
         return stream
 
     def _record_elapsed(self) -> None:
-        if self._started_at is not None and not hasattr(self, "_elapsed"):
-            self._elapsed = datetime.timedelta(seconds=time.perf_counter() - self._started_at)
+        # A float now; the timedelta only if someone asks.
+        if self._started_at is not None and self._elapsed_seconds is None:
+            self._elapsed_seconds = time.perf_counter() - self._started_at
 
     def __repr__(self) -> str:
         return f"<Response [{self.status_code} {self.reason_phrase}]>"
