@@ -7,7 +7,8 @@ from base64 import b64encode
 import pytest
 
 import darter
-from tests.servers.tiny_proxy import tiny_proxy
+from tests.servers.scripted import ScriptedServer
+from tests.servers.tiny_proxy import TinyProxy, tiny_proxy
 
 pytestmark = pytest.mark.anyio
 
@@ -73,3 +74,32 @@ async def test_proxy_from_environment(make_client, server: str, monkeypatch) -> 
         async with make_client() as client:
             await client.get(server + "/echo")
         assert len(proxy.heads) == 1
+
+
+async def test_https_proxy_for_http_and_https_targets(
+    make_client, server: str, https_server: str, cert_files, client_ssl_context
+) -> None:  # type: ignore[no-untyped-def]
+    import ssl
+
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert_files["cert"], cert_files["key"])
+    proxy = TinyProxy()
+
+    def tls_proxy(conn):  # type: ignore[no-untyped-def]
+        with server_context.wrap_socket(conn, server_side=True) as tls:
+            proxy(tls)
+
+    proxy_server = ScriptedServer(tls_proxy)
+    proxy_server.start()
+    try:
+        config = darter.Proxy(
+            f"https://localhost:{proxy_server.port}", ssl_context=client_ssl_context
+        )
+        async with make_client(proxy=config, verify=client_ssl_context) as client:
+            plain = await client.get(server + "/echo")
+            tunnelled = await client.get(https_server + "/echo")  # TLS inside TLS
+    finally:
+        proxy_server.stop()
+    assert plain.json()["path"] == tunnelled.json()["path"] == "/echo"
+    assert proxy.heads[0].startswith(b"GET http://")
+    assert proxy.heads[1].startswith(b"CONNECT 127.0.0.1:")

@@ -22,6 +22,7 @@ from .._exceptions import (
     WriteTimeout,
 )
 from .._types import SocketOption
+from ._tls_in_tls import TLSInTLSStream
 from .base import NetworkStream, SyncBackend, SyncEvent, socket_is_readable
 
 __all__ = ["SyncSocketStream", "SyncStandardBackend"]
@@ -73,7 +74,14 @@ class SyncSocketStream(NetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> SyncSocketStream:
+    ) -> NetworkStream:
+        if isinstance(self._sock, ssl.SSLSocket):
+            # Already TLS (to an https:// proxy): TLS inside TLS needs memory BIOs.
+            try:
+                return TLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
+            except BaseException:
+                self.close()
+                raise
         self._set_timeout(timeout)
         try:
             tls_sock = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)
