@@ -1,8 +1,9 @@
-"""A tour of darter against a small server it starts on 127.0.0.1 (no network needed).
+"""A tour of darter's Python API against a small server it starts on 127.0.0.1.
 
 Run it with ``python examples/demo.py``: it starts a loopback HTTP server in a
 thread, makes a few requests with ``darter.Client`` (JSON, a form POST, a redirect,
-a gzip body, a stream, keep-alive reuse) and prints what came back.
+a gzip body, a stream, keep-alive reuse) and prints what came back. For the tour of
+the command line client (HTTP/2, downloads, a concurrent burst), run ``darter demo``.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ __all__ = ["main"]
 def main() -> None:
     """Run the ``darter`` command line client."""
     try:
-        from ._cli.main import main as cli_main  # type: ignore[import-not-found]
+        from ._cli.main import main as cli_main
     except ImportError:
         print(
             "The darter command line client needs its extra dependencies: "

@@ -12,7 +12,7 @@ import contextlib  # async-only
 
 # sync-only: import threading
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from .._config import Limits, Proxy
 from .._exceptions import (
@@ -35,12 +35,16 @@ from .._protocol.proxy import Route, proxy_headers, route_for
 from .._streams import ByteStream
 from ..backends.base import AsyncBackend
 from .connect import AsyncConnector
-from .http2 import AsyncHTTP2Connection
 from .http11 import AsyncHTTP11Connection
 
 __all__ = ["AsyncConnectionPool"]
 
-Connection = AsyncHTTP11Connection | AsyncHTTP2Connection
+if TYPE_CHECKING:
+    from .http2 import AsyncHTTP2Connection
+
+# HTTP/2 (and so h2, an optional dependency) is imported only when a connection
+# negotiates it.
+Connection = Union[AsyncHTTP11Connection, "AsyncHTTP2Connection"]
 
 #: How often a request the server did not process (HTTP/2 REFUSED_STREAM, GOAWAY)
 #: is sent again before giving up.
@@ -205,6 +209,8 @@ class AsyncConnectionPool:
         try:
             stream = await self._connector.connect(route, timeout)
             if may_multiplex and (stream.alpn_protocol == "h2" or not self._http1):
+                from .http2 import AsyncHTTP2Connection
+
                 connection = AsyncHTTP2Connection(
                     route.key, stream, self._release_stream, self._get_backend()
                 )

@@ -115,8 +115,7 @@ class Response:
             seconds = self._elapsed_seconds
             if seconds is None:
                 raise RuntimeError(
-                    "'.elapsed' may only be accessed after the response has been read or "
-                    "closed."
+                    "'.elapsed' may only be accessed after the response has been read or closed."
                 )
             self._elapsed = datetime.timedelta(seconds=seconds)
         return self._elapsed
