@@ -1,7 +1,9 @@
 """The command line: ``python -m benchmarks run | compare | profile | list``.
 
-Exit status: 0 on success, 1 when a measurement fails, 2 when something the run
-needs (nginx, a peer client) is not installed; the message says how to install it.
+Exit status: 0 on success, 1 when a measurement fails (the other measurements of a
+run go on, and its results are still written, listing the failed runs), 2 when
+something the run needs (nginx, a peer client) is not installed; the message says
+how to install it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from .profiling import cprofile_tables, find_py_spy, py_spy_tables, run_py_spy
 from .scenarios import SCENARIOS, SWEEPS, select
 from .server import INSTALL_HINT as NGINX_INSTALL_HINT
 from .server import ServerError, find_nginx, running_nginx
-from .suite import MissingDependency, SuiteError, SuiteOptions, run_runner, run_suite
+from .suite import (
+    MissingDependency,
+    SuiteError,
+    SuiteOptions,
+    failed_runs,
+    run_runner,
+    run_suite,
+)
 from .workloads import WORKLOADS
 from .wrk import INSTALL_HINT as WRK_INSTALL_HINT
 from .wrk import WrkError, find_wrk
@@ -138,6 +147,10 @@ def _command_run(args: argparse.Namespace, argv: list[str]) -> int:
     if not args.no_save:
         json_path, md_path = report.save(results, args.output_dir)
         _progress(f"results: {json_path}\nreport:  {md_path}")
+    failed = failed_runs(results)
+    if failed:
+        _progress(f"error: {failed} run(s) failed; the report lists them (not counted)")
+        return EXIT_FAILED
     return 0
 
 

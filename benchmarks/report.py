@@ -150,7 +150,7 @@ def _fmt_range(summary: Mapping[str, Any], fmt: Any) -> str:
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _fmt_ratio(value: float | None) -> str:
@@ -314,8 +314,15 @@ def _ratio_table(scenario: Mapping[str, Any]) -> list[str]:
 
 
 def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
-    """What the reader must know: clients left out, cut short, or reconnecting."""
+    """What the reader must know: runs failed, clients left out, cut short, reconnecting."""
     notes = []
+    failures = scenario.get("failures") or []
+    if failures:
+        listed = "; ".join(
+            f"{failure['client']} (repetition {failure['repetition']}): {failure['error']}"
+            for failure in failures
+        )
+        notes.append(f"Failed runs, not counted: {listed}.")
     left_out = scenario.get("left_out") or []
     if left_out:
         notes.append(f"Not measured in this run: {', '.join(left_out)}.")
@@ -329,7 +336,12 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
             short.append(f"{client} ({made['median']:,.0f})")
         connections = summary.get("server_connections")
         if connections and connections["max"] > pool:
-            churn.append(f"{client} ({connections['median']:,.0f})")
+            most = (
+                f", up to {connections['max']:,.0f}"
+                if connections["max"] != connections["median"]
+                else ""
+            )
+            churn.append(f"{client} ({connections['median']:,.0f}{most})")
     if short:
         notes.append(
             f"Cut short by the time limit (median requests made per run, out of "
@@ -338,7 +350,7 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
     if churn:
         notes.append(
             f"Opened more connections than the {_plural(pool, 'connection')} the work "
-            f"needs (median per run, warm-up included): {', '.join(churn)}."
+            f"needs (per run, warm-up included: median, and the most): {', '.join(churn)}."
         )
     return [line for note in notes for line in (note, "")]
 

@@ -28,7 +28,7 @@ from .cpus import Pinning, pin_current_process
 from .scenarios import QUICK_WRK_SECONDS, WRK_SECONDS, Scenario
 from .server import NginxServer, ServerCounters, running_nginx
 from .workloads import WORKLOADS
-from .wrk import run_wrk, wrk_version
+from .wrk import WrkError, run_wrk, wrk_version
 
 # 2: ratios per darter variant ({subject: {peer: ...}}), sweeps, server counters.
 SCHEMA_VERSION = 2
@@ -246,6 +246,20 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def _failure(client: str, repetition: int, sequence: int, exc: Exception) -> dict[str, Any]:
+    """A failed run, as the results keep it: who, when, the error's gist and its end."""
+    text = str(exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    gist = next((line for line in lines if " failed: " in line), lines[-1] if lines else "")
+    return {
+        "client": client,
+        "repetition": repetition,
+        "sequence": sequence,
+        "error": gist[:300],
+        "detail": text[-4000:],
+    }
+
+
 def _measure_client(
     scenario: Scenario,
     client: str,
@@ -283,6 +297,7 @@ def _measure_scenario(
     peers = options.peers_of(scenario)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in peers}
     wrk_runs: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
     seconds = QUICK_WRK_SECONDS if quick else WRK_SECONDS
     use_wrk = options.wrk is not None and scenario.wrk is not None
     width = max((len(name) for name in peers), default=10)
@@ -296,8 +311,16 @@ def _measure_scenario(
     sequence = 0
     for repetition in range(1, repetitions + 1):
         for name in peers:
-            record = _measure_client(scenario, name, server, requests, warmup, options)
             sequence += 1
+            try:
+                record = _measure_client(scenario, name, server, requests, warmup, options)
+            except SuiteError as exc:
+                failures.append(_failure(name, repetition, sequence, exc))
+                options.progress(
+                    f"  [{repetition}/{repetitions}] {name:<{width}} FAILED: "
+                    f"{failures[-1]['error']}"
+                )
+                continue
             record["repetition"] = repetition
             record["sequence"] = sequence
             runs[name].append(record)
@@ -313,13 +336,18 @@ def _measure_scenario(
                 )
             )
         if use_wrk and options.wrk is not None and scenario.wrk is not None:
-            figures = run_wrk(
-                options.wrk,
-                server.url(scenario.path),
-                seconds,
-                connections=scenario.wrk.connections,
-                threads=scenario.wrk.threads,
-            )
+            try:
+                figures = run_wrk(
+                    options.wrk,
+                    server.url(scenario.path),
+                    seconds,
+                    connections=scenario.wrk.connections,
+                    threads=scenario.wrk.threads,
+                )
+            except WrkError as exc:
+                failures.append(_failure("wrk", repetition, sequence, exc))
+                options.progress(f"  [{repetition}/{repetitions}] {'wrk':<{width}} FAILED")
+                continue
             wrk_runs.append(figures)
             options.progress(
                 f"  [{repetition}/{repetitions}] {'wrk':<{width}} "
@@ -352,6 +380,7 @@ def _measure_scenario(
         "left_out": [name for name in scenario.peers if name not in peers],
         "clients": {name: {"runs": records} for name, records in runs.items()},
         "reference": reference,
+        "failures": failures,
     }
 
 
@@ -359,7 +388,9 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
     """Start nginx, measure every selected scenario, stop nginx; return the raw results.
 
     Raises ``MissingDependency`` before starting anything when a peer is missing,
-    ``SuiteError`` when a measurement fails, ``ServerError`` when nginx does.
+    ``ServerError`` when nginx fails. A run that fails (a runner's error, wrk's) is
+    recorded under its scenario's ``failures`` and the others go on; see
+    ``failed_runs``.
     """
     check_clients(options)
     pin_current_process(options.pinning.client_cpu)
@@ -397,6 +428,11 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
     results["machine"]["load_average_after"] = list(os.getloadavg())
     results["duration_s"] = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
     return results
+
+
+def failed_runs(results: dict[str, Any]) -> int:
+    """How many runs of a results document failed."""
+    return sum(len(scenario.get("failures", [])) for scenario in results["scenarios"].values())
 
 
 def _worker_cpus(server: NginxServer) -> list[list[int]]:

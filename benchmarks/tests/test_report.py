@@ -206,6 +206,9 @@ def _async_results() -> dict[str, Any]:
         ),
     }
     results["scenarios"]["async-c10"]["left_out"] = ["httpx"]
+    results["scenarios"]["async-c10"]["failures"] = [
+        {"client": "httpx2", "repetition": 1, "sequence": 5, "error": "boom", "detail": ""}
+    ]
     return results
 
 
@@ -240,10 +243,12 @@ def test_notes_on_short_runs_extra_connections_and_left_out_peers() -> None:
     text = report.render_markdown(report.add_summaries(_async_results()))
     assert "| 10 |" in text  # the connections column
     assert "Not measured in this run: httpx." in text
+    assert "Failed runs, not counted: httpx2 (repetition 1): boom." in text
     assert "Cut short by the time limit" in text
     assert "httpx-trio (40)" in text
     assert "Opened more connections than the 10 connections the work needs" in text
     assert "httpx-trio (12)" in text
+    assert "more connections than the 1 connection the work needs" in text
 
 
 def test_stem_names_the_selection(tmp_path: Path) -> None:

@@ -1,0 +1,67 @@
+"""The suite's loop over repetitions and peers, with the runner replaced (no processes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks import suite
+from benchmarks.cpus import Pinning
+from benchmarks.scenarios import SCENARIOS
+from benchmarks.server import ServerCounters
+
+
+class FakeServer:
+    """Counts one more connection and two more requests at each reading."""
+
+    base_url = "http://127.0.0.1:1"
+
+    def __init__(self) -> None:
+        self.readings = 0
+
+    def counters(self) -> ServerCounters:
+        self.readings += 1
+        return ServerCounters(accepted=self.readings * 11, requests=self.readings * 101)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def test_a_failed_run_is_recorded_and_the_others_go_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_runner(scenario: Any, client: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if client == "httpx":
+            raise suite.SuiteError(
+                "runner for httpx (async-c10) exited with 1:\n"
+                "runner httpx/async-c10 failed: ReadError('closed')\nTraceback ..."
+            )
+        return {
+            "client": client,
+            "requests": 10,
+            "req_per_s": 1.0,
+            "cpu_us_per_req": 1.0,
+            "latency_p50_us": 1.0,
+        }
+
+    monkeypatch.setattr(suite, "run_runner", fake_runner)
+    scenario = SCENARIOS["async-c10"]
+    options = suite.SuiteOptions(
+        scenarios=[scenario],
+        nginx="nginx",
+        pinning=Pinning("off", None, None, "test"),
+        repetitions=2,
+        requests=10,
+        warmup=0,
+        clients=["darter-asyncio", "httpx"],
+    )
+    data = suite._measure_scenario(scenario, FakeServer(), options)  # type: ignore[arg-type]
+    assert [run["repetition"] for run in data["clients"]["darter-asyncio"]["runs"]] == [1, 2]
+    assert data["clients"]["httpx"]["runs"] == []
+    assert [(f["client"], f["repetition"]) for f in data["failures"]] == [
+        ("httpx", 1),
+        ("httpx", 2),
+    ]
+    assert data["failures"][0]["error"] == "runner httpx/async-c10 failed: ReadError('closed')"
+    # Between two readings the fake server saw 11 connections, less the reading's own.
+    assert data["clients"]["darter-asyncio"]["runs"][0]["server_connections"] == 10
+    assert suite.failed_runs({"scenarios": {"async-c10": data}}) == 2
