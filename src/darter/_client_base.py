@@ -7,18 +7,21 @@ await (or not) what comes back.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from ._auth import Auth, BasicAuth, FunctionAuth
 from ._config import DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Proxy, Timeout
 from ._decoders import accept_encoding
+from ._exceptions import TimeoutException
 from ._models._cookies import Cookies
 from ._models._headers import Headers
 from ._models._queryparams import QueryParams
 from ._models._request import Request
 from ._models._urls import URL
 from ._mounts import URLPattern, environment_proxies
+from ._protocol.deadline import deadline_passed
 from ._types import (
     AuthTypes,
     CookieTypes,
@@ -73,6 +76,42 @@ def default_headers() -> Headers:
             b"User-Agent": USER_AGENT.encode("ascii"),
         }
     )
+
+
+def start_deadline(timeouts: dict[str, Any]) -> float | None:
+    """With ``Timeout(total=...)``, put the request's absolute deadline in ``timeouts``.
+
+    Returns the total (``None`` without one). Every wait of the request is then
+    bounded by the time left (see ``_protocol.deadline``).
+    """
+    total: float | None = timeouts.get("total")
+    if total is not None and timeouts.get("deadline") is None:
+        timeouts["deadline"] = time.monotonic() + total
+    return total
+
+
+def explain_timeout(
+    exc: TimeoutException, timeouts: dict[str, Any], total: float | None
+) -> TimeoutException:
+    """The exception to raise for a timeout: the same one, unless it was the
+    whole-request deadline that ran out, which the message then says."""
+    if total is None or not deadline_passed(timeouts):
+        return exc
+    error = type(exc)(
+        f"The request did not complete within its total timeout ({total} s): it ran out "
+        f"while {_PHASES.get(exc.phase or '', 'waiting')}. Raise Timeout(total=...) if the "
+        "server is slow but trusted."
+    )
+    error._request = exc._request
+    return error
+
+
+_PHASES = {
+    "connect": "connecting",
+    "read": "waiting for the server",
+    "write": "sending the request",
+    "pool": "waiting for a free connection",
+}
 
 
 def build_auth(auth: AuthTypes | None) -> Auth | None:

@@ -53,10 +53,15 @@ class Timeout:
     ``Timeout(10.0)`` sets all four; ``Timeout(10.0, connect=60.0)`` overrides one;
     ``Timeout(connect=..., read=..., write=..., pool=...)`` must set all four.
 
+    ``total`` (darter's addition, off by default) bounds the whole request — pool
+    wait, connect, sending, waiting and reading the whole body of a non-streamed
+    response, across redirects and auth round trips — so a server trickling bytes
+    just inside the read timeout is still cut off; the error then says so.
+
     Raises ``ValueError`` when neither a default nor all four values are given.
     """
 
-    __slots__ = ("connect", "pool", "read", "write")
+    __slots__ = ("connect", "pool", "read", "total", "write")
 
     def __init__(
         self,
@@ -66,7 +71,9 @@ class Timeout:
         read: float | UnsetType | None = UNSET,
         write: float | UnsetType | None = UNSET,
         pool: float | UnsetType | None = UNSET,
+        total: float | None = None,
     ) -> None:
+        self.total = total
         self.connect: float | None
         self.read: float | None
         self.write: float | None
@@ -79,6 +86,8 @@ class Timeout:
                 )
             self.connect, self.read = timeout.connect, timeout.read
             self.write, self.pool = timeout.write, timeout.pool
+            if total is None:
+                self.total = timeout.total
         elif isinstance(timeout, tuple):
             # A (connect, read[, write[, pool]]) tuple; missing values mean no timeout.
             values = (*timeout, None, None, None, None)
@@ -96,21 +105,31 @@ class Timeout:
             self.pool = default if isinstance(pool, UnsetType) else pool
 
     def as_dict(self) -> dict[str, float | None]:
-        """The four values as a dict, as transports receive them in request extensions."""
-        return {"connect": self.connect, "read": self.read, "write": self.write, "pool": self.pool}
+        """The values as a dict, as transports receive them in request extensions
+        (``total`` only when set)."""
+        values = {
+            "connect": self.connect,
+            "read": self.read,
+            "write": self.write,
+            "pool": self.pool,
+        }
+        if self.total is not None:
+            values["total"] = self.total
+        return values
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Timeout) and self.as_dict() == other.as_dict()
 
     def __hash__(self) -> int:
-        return hash((self.connect, self.read, self.write, self.pool))
+        return hash((self.connect, self.read, self.write, self.pool, self.total))
 
     def __repr__(self) -> str:
+        total = "" if self.total is None else f", total={self.total}"
         if len({self.connect, self.read, self.write, self.pool}) == 1:
-            return f"Timeout(timeout={self.connect})"
+            return f"Timeout(timeout={self.connect}{total})"
         return (
             f"Timeout(connect={self.connect}, read={self.read}, "
-            f"write={self.write}, pool={self.pool})"
+            f"write={self.write}, pool={self.pool}{total})"
         )
 
 

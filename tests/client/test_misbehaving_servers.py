@@ -230,3 +230,37 @@ async def test_connect_timeout(make_client) -> None:  # type: ignore[no-untyped-
         for filler in fillers:
             filler.close()
         listener.close()
+
+
+def trickle(conn: socket.socket) -> None:
+    """Answers with a 100-byte body, one byte every 20 ms."""
+    read_request_head(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+    for _ in range(100):
+        time.sleep(0.02)
+        conn.sendall(b"x")
+
+
+async def test_total_timeout_cuts_off_a_trickling_server(make_client, scripted) -> None:  # type: ignore[no-untyped-def]
+    server = scripted(trickle)
+    started = time.monotonic()
+    async with make_client(timeout=darter.Timeout(1.0, total=0.5)) as client:
+        with pytest.raises(darter.ReadTimeout, match=r"total timeout \(0.5 s\)") as info:
+            await client.get(server.url)
+    assert time.monotonic() - started < 2.0  # each read was well inside 1 s
+    assert info.value.request.url == server.url
+
+
+async def test_total_timeout_does_not_bound_a_streamed_body(make_client, scripted) -> None:  # type: ignore[no-untyped-def]
+    server = scripted(trickle)
+    client = make_client(timeout=darter.Timeout(1.0, total=0.5))
+    async with client, client.stream("GET", server.url) as response:
+        body = await response.aread()
+    assert body == b"x" * 100
+
+
+async def test_total_timeout_per_request(make_client, scripted) -> None:  # type: ignore[no-untyped-def]
+    server = scripted(trickle)
+    async with make_client() as client:
+        with pytest.raises(darter.ReadTimeout, match="total timeout"):
+            await client.get(server.url, timeout=darter.Timeout(2.0, total=0.3))

@@ -14,6 +14,7 @@ from .._exceptions import WriteError
 from .._models._headers import Headers
 from .._models._request import Request
 from .._models._response import Response
+from .._protocol.deadline import phase_timeout
 from .._protocol.http11 import NEED_DATA, RESPONSE_END, HTTP11Machine, ResponseHead
 from .._streams import AsyncByteStream, BufferedBody, ByteStream
 from ..backends.base import AsyncNetworkStream
@@ -24,6 +25,8 @@ __all__ = ["AsyncHTTP11Connection"]
 READ_SIZE = 64 * 1024
 
 # Awaited in the async shell, called in the sync one.
+Timeouts = dict[str, float | None]
+
 Release = Callable[["AsyncHTTP11Connection", bool], Any]
 
 
@@ -82,22 +85,22 @@ class AsyncHTTP11Connection:
         """
         self.requests_served += 1
         try:
-            await self._send_request(request, target, extra_headers, timeouts.get("write"))
+            await self._send_request(request, target, extra_headers, timeouts)
         except WriteError:
             # The server may have answered early (e.g. 413) and closed: prefer its
             # response to the write error when there is one.
             if not self._machine.response_started:
-                await self._receive_some(timeouts.get("read"), raise_on_error=False)
+                await self._receive_some(timeouts, raise_on_error=False)
             if not self._machine.response_started:
                 raise
-        return await self._receive_response(timeouts.get("read"))
+        return await self._receive_response(timeouts)
 
     async def _send_request(
         self,
         request: Request,
         target: bytes,
         extra_headers: list[tuple[bytes, bytes]],
-        timeout: float | None,
+        timeouts: Timeouts,
     ) -> None:
         machine = self._machine
         headers = request.headers.raw
@@ -109,37 +112,39 @@ class AsyncHTTP11Connection:
             # Head and body in one write: one system call, one TCP segment when small.
             content = body._stream
             framed = machine.send_body(content) if content else b""
-            await self._stream.write(head + framed + machine.end_request(), timeout)
+            payload = head + framed + machine.end_request()
+            await self._stream.write(payload, phase_timeout(timeouts, "write"))
             return
-        await self._stream.write(head, timeout)
+        await self._stream.write(head, phase_timeout(timeouts, "write"))
         if not isinstance(body, AsyncByteStream):
             raise RuntimeError("Attempted to send a sync request body with an AsyncClient.")
         chunks: Any = body.__aiter__()
         try:
             async for chunk in chunks:
                 if chunk:
-                    await self._stream.write(machine.send_body(chunk), timeout)
+                    framed = machine.send_body(chunk)
+                    await self._stream.write(framed, phase_timeout(timeouts, "write"))
         finally:
             # A generator left half-way (the write failed) is closed now, not whenever.
             await _close_iterator(chunks)
         tail = machine.end_request()
         if tail:
-            await self._stream.write(tail, timeout)
+            await self._stream.write(tail, phase_timeout(timeouts, "write"))
 
-    async def _receive_some(self, timeout: float | None, raise_on_error: bool = True) -> None:
+    async def _receive_some(self, timeouts: Timeouts, raise_on_error: bool = True) -> None:
         try:
-            data = await self._stream.read(READ_SIZE, timeout)
+            data = await self._stream.read(READ_SIZE, phase_timeout(timeouts, "read"))
         except Exception:
             if raise_on_error:
                 raise
             return
         self._machine.receive_data(data)
 
-    async def _receive_response(self, timeout: float | None) -> Response:
+    async def _receive_response(self, timeouts: Timeouts) -> Response:
         machine = self._machine
         event = machine.next_event()
         while event is NEED_DATA:
-            await self._receive_some(timeout)
+            await self._receive_some(timeouts)
             event = machine.next_event()
         assert isinstance(event, ResponseHead)
         head = event
@@ -155,7 +160,7 @@ class AsyncHTTP11Connection:
             await self._release(self, machine.is_reusable)
             stream: AsyncByteStream = BufferedBody(chunks)
         else:
-            stream = AsyncResponseStream(self, chunks, timeout)
+            stream = AsyncResponseStream(self, chunks, timeouts)
 
         return Response(
             head.status_code,
@@ -168,12 +173,12 @@ class AsyncHTTP11Connection:
             },
         )
 
-    async def _next_body_event(self, timeout: float | None) -> bytes | None:
+    async def _next_body_event(self, timeouts: Timeouts) -> bytes | None:
         """The next piece of body, or ``None`` at its end (the connection is then released)."""
         machine = self._machine
         event = machine.next_event()
         while event is NEED_DATA:
-            await self._receive_some(timeout)
+            await self._receive_some(timeouts)
             event = machine.next_event()
         if event is RESPONSE_END:
             await self._release(self, machine.is_reusable)
@@ -200,14 +205,14 @@ class AsyncResponseStream(AsyncByteStream):
     closes the connection, since the rest of the body would still be in the way.
     """
 
-    __slots__ = ("_chunks", "_connection", "_done", "_timeout")
+    __slots__ = ("_chunks", "_connection", "_done", "_timeouts")
 
     def __init__(
-        self, connection: AsyncHTTP11Connection, chunks: list[bytes], timeout: float | None
+        self, connection: AsyncHTTP11Connection, chunks: list[bytes], timeouts: Timeouts
     ) -> None:
         self._connection = connection
         self._chunks = chunks
-        self._timeout = timeout
+        self._timeouts = timeouts
         self._done = False
 
     async def __aiter__(self) -> Any:
@@ -216,7 +221,7 @@ class AsyncResponseStream(AsyncByteStream):
         self._chunks = []
         connection = self._connection
         while not self._done:
-            piece = await connection._next_body_event(self._timeout)
+            piece = await connection._next_body_event(self._timeouts)
             if piece is None:
                 self._done = True
                 return

@@ -17,6 +17,7 @@ from .._exceptions import NetworkError, ReadTimeout, RemoteProtocolError, WriteT
 from .._models._headers import Headers
 from .._models._request import Request
 from .._models._response import Response
+from .._protocol.deadline import phase_timeout
 from .._protocol.http2 import (
     REFUSED_STREAM,
     H2ConnectionTerminated,
@@ -35,6 +36,9 @@ __all__ = ["AsyncHTTP2Connection"]
 
 #: Bytes asked of the network per read.
 READ_SIZE = 64 * 1024
+
+Timeouts = dict[str, float | None]
+_NO_TIMEOUTS: Timeouts = {}
 
 # Awaited in the async shell, called in the sync one.
 ReleaseStream = Callable[["AsyncHTTP2Connection"], Any]
@@ -92,17 +96,18 @@ class AsyncHTTP2Connection:
         means its limit on concurrent streams is known before any request counts
         on it.
         """
+        timeouts = {"read": timeout, "write": timeout}
         async with self._write_lock:
             self._machine.initiate()
-            await self._flush(timeout)
+            await self._flush(timeouts)
         while not self._machine.remote_settings_received:
-            await self._read_once(None, timeout)
+            await self._read_once(None, timeouts)
 
-    async def _flush(self, timeout: float | None) -> None:
+    async def _flush(self, timeouts: Timeouts) -> None:
         # Called with the write lock held.
         data = self._machine.data_to_send()
         if data:
-            await self._stream.write(data, timeout)
+            await self._stream.write(data, phase_timeout(timeouts, "write"))
 
     async def handle_async_request(
         self,
@@ -121,14 +126,13 @@ class AsyncHTTP2Connection:
         url = request.url
         body = request.stream
         empty = type(body) is ByteStream and not body._stream
-        write_timeout = timeouts.get("write")
         try:
             # The pool admits requests by the server's limit; should the server lower
             # it since, wait for a stream to end rather than fail.
             while self._machine.available_streams <= 0:
                 if not self.can_take_streams:
                     raise RequestNotProcessed("The connection went away before the request.")
-                await self._read_once(None, timeouts.get("pool"))
+                await self._read_once(None, timeouts, "pool")
             async with self._write_lock:
                 stream_id = self._machine.start_request(
                     request.method.encode("ascii"),
@@ -139,14 +143,14 @@ class AsyncHTTP2Connection:
                     end_stream=empty,
                 )
                 self._events[stream_id] = deque()
-                await self._flush(write_timeout)
+                await self._flush(timeouts)
         except BaseException:
             await self._release(self)
             raise
         try:
             if not empty:
-                await self._send_body(stream_id, body, write_timeout)
-            head = await self._receive_head(stream_id, timeouts.get("read"))
+                await self._send_body(stream_id, body, timeouts)
+            head = await self._receive_head(stream_id, timeouts)
         except BaseException:
             await self._abandon(stream_id)
             raise
@@ -154,7 +158,7 @@ class AsyncHTTP2Connection:
         return Response(
             head.status_code,
             headers=Headers._from_fields(head.headers),
-            stream=AsyncHTTP2ResponseStream(self, stream_id, timeouts.get("read"), trailers),
+            stream=AsyncHTTP2ResponseStream(self, stream_id, timeouts, trailers),
             extensions={
                 "http_version": b"HTTP/2",
                 "network_stream": self._stream,
@@ -163,7 +167,7 @@ class AsyncHTTP2Connection:
             },
         )
 
-    async def _send_body(self, stream_id: int, body: Any, timeout: float | None) -> None:
+    async def _send_body(self, stream_id: int, body: Any, timeouts: Timeouts) -> None:
         if not isinstance(body, AsyncByteStream):
             raise RuntimeError("Attempted to send a sync request body with an AsyncClient.")
         machine = self._machine
@@ -179,43 +183,45 @@ class AsyncHTTP2Connection:
                         return
                     async with self._write_lock:
                         taken = machine.send_data(stream_id, view)
-                        await self._flush(timeout)
+                        await self._flush(timeouts)
                     view = view[taken:]
                     if view and machine.local_flow_control_window(stream_id) <= 0:
-                        await self._wait_for_window(stream_id, timeout)
+                        await self._wait_for_window(stream_id, timeouts)
         finally:
             await _close_iterator(chunks)
         async with self._write_lock:
             machine.end_stream(stream_id)
-            await self._flush(timeout)
+            await self._flush(timeouts)
 
-    async def _wait_for_window(self, stream_id: int, timeout: float | None) -> None:
+    async def _wait_for_window(self, stream_id: int, timeouts: Timeouts) -> None:
         """Read until the server opens the send window, or says something on the stream."""
         machine = self._machine
         while machine.local_flow_control_window(stream_id) <= 0:
             if self._events[stream_id]:
                 return
             try:
-                await self._read_once(stream_id, timeout)
+                await self._read_once(stream_id, timeouts, "write")
             except ReadTimeout:
                 raise WriteTimeout(
                     "The server did not open its flow-control window within the write "
-                    f"timeout ({timeout} s)."
+                    f"timeout ({timeouts.get('write')} s)."
                 ) from None
 
-    async def _receive_head(self, stream_id: int, timeout: float | None) -> H2ResponseHead:
-        event = await self._next_event(stream_id, timeout)
+    async def _receive_head(self, stream_id: int, timeouts: Timeouts) -> H2ResponseHead:
+        event = await self._next_event(stream_id, timeouts)
         if isinstance(event, H2ResponseHead):
             return event
         raise self._stream_failure(event)
 
-    async def _next_event(self, stream_id: int, timeout: float | None) -> H2Event:
+    async def _next_event(self, stream_id: int, timeouts: Timeouts) -> H2Event:
         events = self._events[stream_id]
         while not events:
-            await self._read_once(stream_id, timeout)
+            await self._read_once(stream_id, timeouts)
         return events.popleft()
 
-    async def _read_once(self, stream_id: int | None, timeout: float | None) -> None:
+    async def _read_once(
+        self, stream_id: int | None, timeouts: Timeouts, phase: str = "read"
+    ) -> None:
         """Read and dispatch one chunk, unless another reader already served us."""
         async with self._read_lock:
             if stream_id is not None and self._events[stream_id]:
@@ -223,7 +229,7 @@ class AsyncHTTP2Connection:
             if self._error is not None:
                 raise self._error
             try:
-                data = await self._stream.read(READ_SIZE, timeout)
+                data = await self._stream.read(READ_SIZE, phase_timeout(timeouts, phase))
             except NetworkError as exc:
                 self._error = exc  # the connection is gone for every stream
                 raise
@@ -235,7 +241,7 @@ class AsyncHTTP2Connection:
             for event in events:
                 self._dispatch(event)
             async with self._write_lock:
-                await self._flush(timeout)
+                await self._flush(timeouts)
             failure = self._failure()
             if failure is not None and (stream_id is None or not self._events[stream_id]):
                 raise failure
@@ -282,7 +288,7 @@ class AsyncHTTP2Connection:
             if self._events.pop(stream_id, None) is not None and self._error is None:
                 async with self._write_lock:
                     self._machine.reset_stream(stream_id)
-                    await self._flush(None)
+                    await self._flush(_NO_TIMEOUTS)
         except Exception:  # the connection is failing anyway
             pass
         finally:
@@ -292,10 +298,10 @@ class AsyncHTTP2Connection:
         self._events.pop(stream_id, None)
         await self._release(self)
 
-    async def _consume(self, stream_id: int, size: int, timeout: float | None) -> None:
+    async def _consume(self, stream_id: int, size: int, timeouts: Timeouts) -> None:
         async with self._write_lock:
             self._machine.consume(stream_id, size)
-            await self._flush(timeout)
+            await self._flush(timeouts)
 
     async def aclose(self) -> None:
         """Close the connection (with a GOAWAY when possible). Never raises."""
@@ -316,22 +322,22 @@ class AsyncHTTP2ResponseStream(AsyncByteStream):
         self,
         connection: AsyncHTTP2Connection,
         stream_id: int,
-        timeout: float | None,
+        timeouts: Timeouts,
         trailers: Headers,
     ) -> None:
         self._connection = connection
         self._stream_id = stream_id
-        self._timeout = timeout
+        self._timeouts = timeouts
         self._trailers = trailers
         self._done = False
 
     async def __aiter__(self) -> Any:
         connection = self._connection
         while not self._done:
-            event = await connection._next_event(self._stream_id, self._timeout)
+            event = await connection._next_event(self._stream_id, self._timeouts)
             if isinstance(event, H2Data):
                 await connection._consume(
-                    self._stream_id, event.flow_controlled_length, self._timeout
+                    self._stream_id, event.flow_controlled_length, self._timeouts
                 )
                 if event.data:
                     yield event.data

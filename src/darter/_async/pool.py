@@ -24,6 +24,7 @@ from .._exceptions import (
 )
 from .._models._request import Request
 from .._models._response import Response
+from .._protocol.deadline import phase_timeout
 from .._protocol.pool import (
     IDEMPOTENT_METHODS,
     PoolState,
@@ -165,11 +166,11 @@ class AsyncConnectionPool:
                 await self._close_connections(to_close)
             if isinstance(found, Waiter):
                 waiter = found
-                found = await self._wait(waiter, timeouts.get("pool"))
+                found = await self._wait(waiter, phase_timeout(timeouts, "pool"))
                 if waiter.retry:
                     continue
             if found is None:
-                return await self._open(route, timeouts.get("connect"), may_multiplex)
+                return await self._open(route, phase_timeout(timeouts, "connect"), may_multiplex)
             if found.is_multiplexed:
                 return found
             if fresh or found.is_dropped(thorough):

@@ -18,7 +18,14 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from .._auth import Auth
-from .._client_base import USE_CLIENT_DEFAULT, BaseClient, UseClientDefault, logger
+from .._client_base import (
+    USE_CLIENT_DEFAULT,
+    BaseClient,
+    UseClientDefault,
+    explain_timeout,
+    logger,
+    start_deadline,
+)
 from .._config import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
@@ -26,7 +33,7 @@ from .._config import (
     Limits,
     Proxy,
 )
-from .._exceptions import BackendError, TooManyRedirects, request_context
+from .._exceptions import BackendError, TimeoutException, TooManyRedirects, request_context
 from .._models._request import Request
 from .._models._response import Response
 from .._redirects import REDIRECT_BODY_LIMIT, build_redirect_request
@@ -247,18 +254,26 @@ class Client(BaseClient[BaseTransport]):
         )
         if "timeout" not in request.extensions:
             request.extensions["timeout"] = self._timeout.as_dict()
+        timeouts = request.extensions["timeout"]
+        total = start_deadline(timeouts)
         chosen_auth = self._request_auth(request, auth)
-        if chosen_auth is None:
-            response = self._send_handling_redirects(request, follow, [])
-        else:
-            response = self._send_handling_auth(request, chosen_auth, follow, [])
         try:
-            if not stream:
-                response.read()
-            return response
-        except BaseException:
-            response.close()
-            raise
+            if chosen_auth is None:
+                response = self._send_handling_redirects(request, follow, [])
+            else:
+                response = self._send_handling_auth(request, chosen_auth, follow, [])
+            try:
+                if not stream:
+                    response.read()
+                return response
+            except BaseException:
+                response.close()
+                raise
+        except TimeoutException as exc:
+            raise explain_timeout(exc, timeouts, total) from exc.__cause__
+        finally:
+            # A streamed body is read at the caller's pace: the deadline ends here.
+            timeouts.pop("deadline", None)
 
     def _send_handling_auth(
         self, request: Request, auth: Auth, follow_redirects: bool, history: list[Response]

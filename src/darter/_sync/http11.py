@@ -16,6 +16,7 @@ from .._exceptions import WriteError
 from .._models._headers import Headers
 from .._models._request import Request
 from .._models._response import Response
+from .._protocol.deadline import phase_timeout
 from .._protocol.http11 import NEED_DATA, RESPONSE_END, HTTP11Machine, ResponseHead
 from .._streams import BufferedBody, ByteStream, SyncByteStream
 from ..backends.base import NetworkStream
@@ -26,6 +27,8 @@ __all__ = ["HTTP11Connection"]
 READ_SIZE = 64 * 1024
 
 # Awaited in the async shell, called in the sync one.
+Timeouts = dict[str, float | None]
+
 Release = Callable[["HTTP11Connection", bool], Any]
 
 
@@ -84,22 +87,22 @@ class HTTP11Connection:
         """
         self.requests_served += 1
         try:
-            self._send_request(request, target, extra_headers, timeouts.get("write"))
+            self._send_request(request, target, extra_headers, timeouts)
         except WriteError:
             # The server may have answered early (e.g. 413) and closed: prefer its
             # response to the write error when there is one.
             if not self._machine.response_started:
-                self._receive_some(timeouts.get("read"), raise_on_error=False)
+                self._receive_some(timeouts, raise_on_error=False)
             if not self._machine.response_started:
                 raise
-        return self._receive_response(timeouts.get("read"))
+        return self._receive_response(timeouts)
 
     def _send_request(
         self,
         request: Request,
         target: bytes,
         extra_headers: list[tuple[bytes, bytes]],
-        timeout: float | None,
+        timeouts: Timeouts,
     ) -> None:
         machine = self._machine
         headers = request.headers.raw
@@ -111,37 +114,39 @@ class HTTP11Connection:
             # Head and body in one write: one system call, one TCP segment when small.
             content = body._stream
             framed = machine.send_body(content) if content else b""
-            self._stream.write(head + framed + machine.end_request(), timeout)
+            payload = head + framed + machine.end_request()
+            self._stream.write(payload, phase_timeout(timeouts, "write"))
             return
-        self._stream.write(head, timeout)
+        self._stream.write(head, phase_timeout(timeouts, "write"))
         if not isinstance(body, SyncByteStream):
             raise RuntimeError("Attempted to send a sync request body with an Client.")
         chunks: Any = body.__iter__()
         try:
             for chunk in chunks:
                 if chunk:
-                    self._stream.write(machine.send_body(chunk), timeout)
+                    framed = machine.send_body(chunk)
+                    self._stream.write(framed, phase_timeout(timeouts, "write"))
         finally:
             # A generator left half-way (the write failed) is closed now, not whenever.
             _close_iterator(chunks)
         tail = machine.end_request()
         if tail:
-            self._stream.write(tail, timeout)
+            self._stream.write(tail, phase_timeout(timeouts, "write"))
 
-    def _receive_some(self, timeout: float | None, raise_on_error: bool = True) -> None:
+    def _receive_some(self, timeouts: Timeouts, raise_on_error: bool = True) -> None:
         try:
-            data = self._stream.read(READ_SIZE, timeout)
+            data = self._stream.read(READ_SIZE, phase_timeout(timeouts, "read"))
         except Exception:
             if raise_on_error:
                 raise
             return
         self._machine.receive_data(data)
 
-    def _receive_response(self, timeout: float | None) -> Response:
+    def _receive_response(self, timeouts: Timeouts) -> Response:
         machine = self._machine
         event = machine.next_event()
         while event is NEED_DATA:
-            self._receive_some(timeout)
+            self._receive_some(timeouts)
             event = machine.next_event()
         assert isinstance(event, ResponseHead)
         head = event
@@ -157,7 +162,7 @@ class HTTP11Connection:
             self._release(self, machine.is_reusable)
             stream: SyncByteStream = BufferedBody(chunks)
         else:
-            stream = ResponseStream(self, chunks, timeout)
+            stream = ResponseStream(self, chunks, timeouts)
 
         return Response(
             head.status_code,
@@ -170,12 +175,12 @@ class HTTP11Connection:
             },
         )
 
-    def _next_body_event(self, timeout: float | None) -> bytes | None:
+    def _next_body_event(self, timeouts: Timeouts) -> bytes | None:
         """The next piece of body, or ``None`` at its end (the connection is then released)."""
         machine = self._machine
         event = machine.next_event()
         while event is NEED_DATA:
-            self._receive_some(timeout)
+            self._receive_some(timeouts)
             event = machine.next_event()
         if event is RESPONSE_END:
             self._release(self, machine.is_reusable)
@@ -202,14 +207,14 @@ class ResponseStream(SyncByteStream):
     closes the connection, since the rest of the body would still be in the way.
     """
 
-    __slots__ = ("_chunks", "_connection", "_done", "_timeout")
+    __slots__ = ("_chunks", "_connection", "_done", "_timeouts")
 
     def __init__(
-        self, connection: HTTP11Connection, chunks: list[bytes], timeout: float | None
+        self, connection: HTTP11Connection, chunks: list[bytes], timeouts: Timeouts
     ) -> None:
         self._connection = connection
         self._chunks = chunks
-        self._timeout = timeout
+        self._timeouts = timeouts
         self._done = False
 
     def __iter__(self) -> Any:
@@ -218,7 +223,7 @@ class ResponseStream(SyncByteStream):
         self._chunks = []
         connection = self._connection
         while not self._done:
-            piece = connection._next_body_event(self._timeout)
+            piece = connection._next_body_event(self._timeouts)
             if piece is None:
                 self._done = True
                 return

@@ -19,6 +19,7 @@ from .._exceptions import NetworkError, ReadTimeout, RemoteProtocolError, WriteT
 from .._models._headers import Headers
 from .._models._request import Request
 from .._models._response import Response
+from .._protocol.deadline import phase_timeout
 from .._protocol.http2 import (
     REFUSED_STREAM,
     H2ConnectionTerminated,
@@ -37,6 +38,9 @@ __all__ = ["HTTP2Connection"]
 
 #: Bytes asked of the network per read.
 READ_SIZE = 64 * 1024
+
+Timeouts = dict[str, float | None]
+_NO_TIMEOUTS: Timeouts = {}
 
 # Awaited in the async shell, called in the sync one.
 ReleaseStream = Callable[["HTTP2Connection"], Any]
@@ -94,17 +98,18 @@ class HTTP2Connection:
         means its limit on concurrent streams is known before any request counts
         on it.
         """
+        timeouts = {"read": timeout, "write": timeout}
         with self._write_lock:
             self._machine.initiate()
-            self._flush(timeout)
+            self._flush(timeouts)
         while not self._machine.remote_settings_received:
-            self._read_once(None, timeout)
+            self._read_once(None, timeouts)
 
-    def _flush(self, timeout: float | None) -> None:
+    def _flush(self, timeouts: Timeouts) -> None:
         # Called with the write lock held.
         data = self._machine.data_to_send()
         if data:
-            self._stream.write(data, timeout)
+            self._stream.write(data, phase_timeout(timeouts, "write"))
 
     def handle_request(
         self,
@@ -123,14 +128,13 @@ class HTTP2Connection:
         url = request.url
         body = request.stream
         empty = type(body) is ByteStream and not body._stream
-        write_timeout = timeouts.get("write")
         try:
             # The pool admits requests by the server's limit; should the server lower
             # it since, wait for a stream to end rather than fail.
             while self._machine.available_streams <= 0:
                 if not self.can_take_streams:
                     raise RequestNotProcessed("The connection went away before the request.")
-                self._read_once(None, timeouts.get("pool"))
+                self._read_once(None, timeouts, "pool")
             with self._write_lock:
                 stream_id = self._machine.start_request(
                     request.method.encode("ascii"),
@@ -141,14 +145,14 @@ class HTTP2Connection:
                     end_stream=empty,
                 )
                 self._events[stream_id] = deque()
-                self._flush(write_timeout)
+                self._flush(timeouts)
         except BaseException:
             self._release(self)
             raise
         try:
             if not empty:
-                self._send_body(stream_id, body, write_timeout)
-            head = self._receive_head(stream_id, timeouts.get("read"))
+                self._send_body(stream_id, body, timeouts)
+            head = self._receive_head(stream_id, timeouts)
         except BaseException:
             self._abandon(stream_id)
             raise
@@ -156,7 +160,7 @@ class HTTP2Connection:
         return Response(
             head.status_code,
             headers=Headers._from_fields(head.headers),
-            stream=HTTP2ResponseStream(self, stream_id, timeouts.get("read"), trailers),
+            stream=HTTP2ResponseStream(self, stream_id, timeouts, trailers),
             extensions={
                 "http_version": b"HTTP/2",
                 "network_stream": self._stream,
@@ -165,7 +169,7 @@ class HTTP2Connection:
             },
         )
 
-    def _send_body(self, stream_id: int, body: Any, timeout: float | None) -> None:
+    def _send_body(self, stream_id: int, body: Any, timeouts: Timeouts) -> None:
         if not isinstance(body, SyncByteStream):
             raise RuntimeError("Attempted to send a sync request body with an Client.")
         machine = self._machine
@@ -181,43 +185,43 @@ class HTTP2Connection:
                         return
                     with self._write_lock:
                         taken = machine.send_data(stream_id, view)
-                        self._flush(timeout)
+                        self._flush(timeouts)
                     view = view[taken:]
                     if view and machine.local_flow_control_window(stream_id) <= 0:
-                        self._wait_for_window(stream_id, timeout)
+                        self._wait_for_window(stream_id, timeouts)
         finally:
             _close_iterator(chunks)
         with self._write_lock:
             machine.end_stream(stream_id)
-            self._flush(timeout)
+            self._flush(timeouts)
 
-    def _wait_for_window(self, stream_id: int, timeout: float | None) -> None:
+    def _wait_for_window(self, stream_id: int, timeouts: Timeouts) -> None:
         """Read until the server opens the send window, or says something on the stream."""
         machine = self._machine
         while machine.local_flow_control_window(stream_id) <= 0:
             if self._events[stream_id]:
                 return
             try:
-                self._read_once(stream_id, timeout)
+                self._read_once(stream_id, timeouts, "write")
             except ReadTimeout:
                 raise WriteTimeout(
                     "The server did not open its flow-control window within the write "
-                    f"timeout ({timeout} s)."
+                    f"timeout ({timeouts.get('write')} s)."
                 ) from None
 
-    def _receive_head(self, stream_id: int, timeout: float | None) -> H2ResponseHead:
-        event = self._next_event(stream_id, timeout)
+    def _receive_head(self, stream_id: int, timeouts: Timeouts) -> H2ResponseHead:
+        event = self._next_event(stream_id, timeouts)
         if isinstance(event, H2ResponseHead):
             return event
         raise self._stream_failure(event)
 
-    def _next_event(self, stream_id: int, timeout: float | None) -> H2Event:
+    def _next_event(self, stream_id: int, timeouts: Timeouts) -> H2Event:
         events = self._events[stream_id]
         while not events:
-            self._read_once(stream_id, timeout)
+            self._read_once(stream_id, timeouts)
         return events.popleft()
 
-    def _read_once(self, stream_id: int | None, timeout: float | None) -> None:
+    def _read_once(self, stream_id: int | None, timeouts: Timeouts, phase: str = "read") -> None:
         """Read and dispatch one chunk, unless another reader already served us."""
         with self._read_lock:
             if stream_id is not None and self._events[stream_id]:
@@ -225,7 +229,7 @@ class HTTP2Connection:
             if self._error is not None:
                 raise self._error
             try:
-                data = self._stream.read(READ_SIZE, timeout)
+                data = self._stream.read(READ_SIZE, phase_timeout(timeouts, phase))
             except NetworkError as exc:
                 self._error = exc  # the connection is gone for every stream
                 raise
@@ -237,7 +241,7 @@ class HTTP2Connection:
             for event in events:
                 self._dispatch(event)
             with self._write_lock:
-                self._flush(timeout)
+                self._flush(timeouts)
             failure = self._failure()
             if failure is not None and (stream_id is None or not self._events[stream_id]):
                 raise failure
@@ -284,7 +288,7 @@ class HTTP2Connection:
             if self._events.pop(stream_id, None) is not None and self._error is None:
                 with self._write_lock:
                     self._machine.reset_stream(stream_id)
-                    self._flush(None)
+                    self._flush(_NO_TIMEOUTS)
         except Exception:  # the connection is failing anyway
             pass
         finally:
@@ -294,10 +298,10 @@ class HTTP2Connection:
         self._events.pop(stream_id, None)
         self._release(self)
 
-    def _consume(self, stream_id: int, size: int, timeout: float | None) -> None:
+    def _consume(self, stream_id: int, size: int, timeouts: Timeouts) -> None:
         with self._write_lock:
             self._machine.consume(stream_id, size)
-            self._flush(timeout)
+            self._flush(timeouts)
 
     def close(self) -> None:
         """Close the connection (with a GOAWAY when possible). Never raises."""
@@ -318,21 +322,21 @@ class HTTP2ResponseStream(SyncByteStream):
         self,
         connection: HTTP2Connection,
         stream_id: int,
-        timeout: float | None,
+        timeouts: Timeouts,
         trailers: Headers,
     ) -> None:
         self._connection = connection
         self._stream_id = stream_id
-        self._timeout = timeout
+        self._timeouts = timeouts
         self._trailers = trailers
         self._done = False
 
     def __iter__(self) -> Any:
         connection = self._connection
         while not self._done:
-            event = connection._next_event(self._stream_id, self._timeout)
+            event = connection._next_event(self._stream_id, self._timeouts)
             if isinstance(event, H2Data):
-                connection._consume(self._stream_id, event.flow_controlled_length, self._timeout)
+                connection._consume(self._stream_id, event.flow_controlled_length, self._timeouts)
                 if event.data:
                     yield event.data
             elif isinstance(event, H2StreamEnded):
