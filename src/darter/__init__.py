@@ -21,6 +21,7 @@ from ._auth import NetRCAuth as NetRCAuth
 from ._client_base import USE_CLIENT_DEFAULT as USE_CLIENT_DEFAULT
 from ._config import Limits as Limits
 from ._config import Proxy as Proxy
+from ._config import ResponseLimits as ResponseLimits
 from ._config import Timeout as Timeout
 from ._config import create_ssl_context as create_ssl_context
 from ._digest import DigestAuth as DigestAuth
@@ -34,6 +35,7 @@ from ._exceptions import DecodingError as DecodingError
 from ._exceptions import HTTPError as HTTPError
 from ._exceptions import HTTPStatusError as HTTPStatusError
 from ._exceptions import InvalidURL as InvalidURL
+from ._exceptions import LimitExceeded as LimitExceeded
 from ._exceptions import LocalProtocolError as LocalProtocolError
 from ._exceptions import NetworkError as NetworkError
 from ._exceptions import PoolTimeout as PoolTimeout
@@ -101,6 +103,7 @@ __all__ = [
     "HTTPTransport",
     "Headers",
     "InvalidURL",
+    "LimitExceeded",
     "Limits",
     "LocalProtocolError",
     "MockTransport",
@@ -118,6 +121,7 @@ __all__ = [
     "RequestError",
     "RequestNotRead",
     "Response",
+    "ResponseLimits",
     "ResponseNotRead",
     "StreamClosed",
     "StreamConsumed",

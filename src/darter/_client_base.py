@@ -12,8 +12,15 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from ._auth import Auth, BasicAuth, FunctionAuth
-from ._config import DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Proxy, Timeout
-from ._decoders import accept_encoding
+from ._config import (
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_RESPONSE_LIMITS,
+    DEFAULT_TIMEOUT_CONFIG,
+    Proxy,
+    ResponseLimits,
+    Timeout,
+)
+from ._decoders import DecodingLimits, accept_encoding
 from ._exceptions import TimeoutException
 from ._models._cookies import Cookies
 from ._models._headers import Headers
@@ -156,7 +163,14 @@ class BaseClient(Generic[T]):
         base_url: URLTypes = "",
         trust_env: bool = True,
         default_encoding: str | Callable[[bytes], str] = "utf-8",
+        response_limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS,
     ) -> None:
+        self._decoding_limits = DecodingLimits(
+            max_ratio=response_limits.max_decompression_ratio,
+            ratio_floor=response_limits.decompression_ratio_floor,
+            max_encodings=response_limits.max_content_encodings,
+            max_size=response_limits.max_decoded_size,
+        )
         event_hooks = {} if event_hooks is None else event_hooks
         self._url_cache: dict[str, URL] = {}
         self._base_url = _with_trailing_slash(URL(base_url))

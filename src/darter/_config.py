@@ -24,7 +24,9 @@ __all__ = [
     "DEFAULT_MAX_REDIRECTS",
     "DEFAULT_TIMEOUT_CONFIG",
     "Limits",
+    "DEFAULT_RESPONSE_LIMITS",
     "Proxy",
+    "ResponseLimits",
     "Timeout",
     "create_ssl_context",
     "shared_ssl_context",
@@ -220,6 +222,80 @@ class Proxy:
         return f"Proxy({', '.join(parts)})"
 
 
+class ResponseLimits:
+    """Bounds on what a server may make darter hold or do, against misbehaving and
+    hostile servers. The defaults suit any normal server; raise one for a trusted
+    server that needs it. Passing one raises ``darter.LimitExceeded`` (also a
+    ``RemoteProtocolError`` or a ``DecodingError``) whose message names it.
+
+    - ``max_head_size``: bytes of a response head (status line and headers), and of
+      a chunk header line;
+    - ``max_header_count``: header fields in a head (or trailer section);
+    - ``max_informational_responses``: 1xx responses before the final one;
+    - ``max_decompression_ratio``: decoded bytes per compressed byte (``None``: no
+      check), beyond ``decompression_ratio_floor`` decoded bytes always allowed;
+    - ``max_decoded_size``: decoded bytes of a body in all (``None``: no cap);
+    - ``max_content_encodings``: stacked codings in one ``Content-Encoding``;
+    - ``max_http2_header_list_size``: bytes of an HTTP/2 header block (announced to
+      the server and enforced).
+
+    The number of redirects is ``max_redirects`` on the client.
+    """
+
+    __slots__ = (
+        "decompression_ratio_floor",
+        "max_content_encodings",
+        "max_decoded_size",
+        "max_decompression_ratio",
+        "max_head_size",
+        "max_header_count",
+        "max_http2_header_list_size",
+        "max_informational_responses",
+    )
+
+    def __init__(
+        self,
+        *,
+        max_head_size: int = 100 * 1024,
+        max_header_count: int = 256,
+        max_informational_responses: int = 100,
+        max_decompression_ratio: float | None = 500,
+        decompression_ratio_floor: int = 8 * 1024 * 1024,
+        max_decoded_size: int | None = None,
+        max_content_encodings: int = 5,
+        max_http2_header_list_size: int = 64 * 1024,
+    ) -> None:
+        self.max_head_size = max_head_size
+        self.max_header_count = max_header_count
+        self.max_informational_responses = max_informational_responses
+        self.max_decompression_ratio = max_decompression_ratio
+        self.decompression_ratio_floor = decompression_ratio_floor
+        self.max_decoded_size = max_decoded_size
+        self.max_content_encodings = max_content_encodings
+        self.max_http2_header_list_size = max_http2_header_list_size
+
+    def http11_options(self) -> dict[str, int]:
+        """Keyword arguments of ``HTTP11Machine`` for these limits."""
+        return {
+            "max_head_size": self.max_head_size,
+            "max_header_count": self.max_header_count,
+            "max_informational_responses": self.max_informational_responses,
+        }
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, ResponseLimits) and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in self.__slots__))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in sorted(self.__slots__))
+        return f"ResponseLimits({fields})"
+
+
+DEFAULT_RESPONSE_LIMITS = ResponseLimits()
 DEFAULT_TIMEOUT_CONFIG = Timeout(timeout=5.0)
 DEFAULT_LIMITS = Limits(max_connections=100, max_keepalive_connections=20)
 DEFAULT_MAX_REDIRECTS = 20

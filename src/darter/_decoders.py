@@ -56,7 +56,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, AnyStr, ClassVar, Generic
 
-from ._exceptions import DecodingError
+from ._exceptions import DecodingError, DecodingLimitExceeded
 
 __all__ = [
     "DEFAULT_DECODING_LIMITS",
@@ -112,7 +112,9 @@ class DecodingLimits:
 
     ``max_ratio``: decoded bytes allowed per compressed byte (``None`` turns the
     check off); ``ratio_floor``: decoded bytes always allowed; ``max_encodings``:
-    stacked codings allowed in one ``Content-Encoding``.
+    stacked codings allowed in one ``Content-Encoding``; ``max_size``: decoded bytes
+    allowed in all (``None``: no absolute cap). Clients set them from
+    ``darter.ResponseLimits``.
 
     Raises ``ValueError`` for a limit that is not positive.
     """
@@ -120,6 +122,7 @@ class DecodingLimits:
     max_ratio: float | None = DEFAULT_MAX_RATIO
     ratio_floor: int = DEFAULT_RATIO_FLOOR
     max_encodings: int = DEFAULT_MAX_ENCODINGS
+    max_size: int | None = None
 
     def __post_init__(self) -> None:
         if self.max_ratio is not None and not self.max_ratio > 0:
@@ -209,9 +212,9 @@ class _Budget:
     def room(self) -> int:
         """How many more bytes may be produced before the limit."""
         ratio = self._limits.max_ratio
-        if ratio is None:
-            return sys.maxsize
-        return self._limit(ratio) - self.produced
+        room = sys.maxsize if ratio is None else self._limit(ratio) - self.produced
+        size = self._limits.max_size
+        return room if size is None else min(room, size - self.produced + 1)
 
     def step(self) -> int:
         """How many bytes the next step may produce."""
@@ -224,13 +227,23 @@ class _Budget:
         self.produced += produced
         ratio = self._limits.max_ratio
         if ratio is not None and self.produced > self._limit(ratio):
-            raise DecodingError(
+            raise DecodingLimitExceeded(
                 f"The {self._encoding}-encoded response body has expanded to "
                 f"{self.produced:,} bytes from {self._meter.consumed:,} compressed bytes, "
                 f"past the decompression limit of {ratio:g}:1 beyond the first "
-                f"{self._limits.ratio_floor:,} bytes (DecodingLimits.max_ratio and "
-                "ratio_floor). This looks like a decompression bomb; if the server is "
-                "trusted, raise max_ratio and ratio_floor, or set max_ratio=None."
+                f"{self._limits.ratio_floor:,} bytes. This looks like a decompression "
+                "bomb; if the server is trusted, raise darter.ResponseLimits("
+                "max_decompression_ratio=..., decompression_ratio_floor=...), or set "
+                "max_decompression_ratio=None.",
+                limit="max_decompression_ratio",
+            )
+        size = self._limits.max_size
+        if size is not None and self.produced > size:
+            raise DecodingLimitExceeded(
+                f"The {self._encoding}-encoded response body decodes to more than "
+                f"max_decoded_size ({size:,} bytes): raise it with darter.ResponseLimits("
+                "max_decoded_size=...) if the server is trusted.",
+                limit="max_decoded_size",
             )
 
 
@@ -577,10 +590,11 @@ def make_content_decoder(
     if not classes:
         return None
     if len(classes) > limits.max_encodings:
-        raise DecodingError(
+        raise DecodingLimitExceeded(
             f"The response lists {len(classes)} stacked content codings, more than the "
-            f"limit of {limits.max_encodings} (DecodingLimits.max_encodings); raise "
-            "max_encodings if the server is trusted."
+            f"limit of {limits.max_encodings}: raise it with darter.ResponseLimits("
+            "max_content_encodings=...) if the server is trusted.",
+            limit="max_content_encodings",
         )
     # Codings are listed in the order they were applied: undo them last first.
     decoders = [cls(limits) for cls in reversed(classes)]

@@ -31,7 +31,11 @@ The tree::
     │   ├── StreamClosed
     │   ├── ResponseNotRead
     │   └── RequestNotRead
-    └── BackendError (also a RuntimeError)  a concurrency backend misconfigured or misused
+    ├── BackendError (also a RuntimeError)  a concurrency backend misconfigured or misused
+    └── LimitExceeded                   a ResponseLimits bound was passed; the concrete
+                                        exception is also a RemoteProtocolError (head,
+                                        headers, 1xx, HTTP/2 header list) or a
+                                        DecodingError (decompression)
 
 Errors are raised where the problem is found, carrying ``request`` when there is one
 and, for transport errors, the ``phase`` (``"connect"``, ``"tls"``, ``"write"``,
@@ -58,6 +62,7 @@ __all__ = [
     "HTTPError",
     "HTTPStatusError",
     "InvalidURL",
+    "LimitExceeded",
     "LocalProtocolError",
     "NetworkError",
     "PoolTimeout",
@@ -318,6 +323,33 @@ class BackendError(DarterError, RuntimeError):
     For example an unknown ``backend=`` name, a backend whose library is not
     installed, or ``backend="trio"`` while asyncio is the running event loop.
     """
+
+
+class LimitExceeded(DarterError):
+    """A response went past one of darter's limits (``darter.ResponseLimits``).
+
+    ``limit`` names the ``ResponseLimits`` field; the message says how far and how to
+    raise it. Catch this to tell "too big for our limits" from "malformed".
+    """
+
+    limit: str = ""
+
+
+class RemoteLimitExceeded(RemoteProtocolError, LimitExceeded):
+    """A limit on what a server may send was passed (head size, header count, 1xx
+    responses, HTTP/2 header list or CONTINUATION frames)."""
+
+    def __init__(self, message: str, *, limit: str, request: Request | None = None) -> None:
+        super().__init__(message, request=request)
+        self.limit = limit
+
+
+class DecodingLimitExceeded(DecodingError, LimitExceeded):
+    """A decompression limit was passed (ratio, decoded size, stacked encodings)."""
+
+    def __init__(self, message: str, *, limit: str, request: Request | None = None) -> None:
+        super().__init__(message, request=request)
+        self.limit = limit
 
 
 class request_context:  # lower case: used like a function, ``with request_context(r):``

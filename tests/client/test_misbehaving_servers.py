@@ -264,3 +264,30 @@ async def test_total_timeout_per_request(make_client, scripted) -> None:  # type
     async with make_client() as client:
         with pytest.raises(darter.ReadTimeout, match="total timeout"):
             await client.get(server.url, timeout=darter.Timeout(2.0, total=0.3))
+
+
+async def test_response_limits_are_configurable(make_client, scripted) -> None:  # type: ignore[no-untyped-def]
+    many = b"".join(b"X-%d: v\r\n" % n for n in range(50))
+    server = scripted(answer(b"HTTP/1.1 200 OK\r\n" + many + b"Content-Length: 2\r\n\r\nok"))
+    limits = darter.ResponseLimits(max_header_count=20)
+    async with make_client(response_limits=limits) as client:
+        with pytest.raises(darter.LimitExceeded, match=r"max_header_count=") as info:
+            await client.get(server.url)
+    assert isinstance(info.value, darter.RemoteProtocolError)
+    assert info.value.limit == "max_header_count"
+    async with make_client() as client:  # the default allows 256 fields
+        assert (await client.get(server.url)).text == "ok"
+
+
+async def test_decoded_size_cap(make_client, scripted) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    body = gzip.compress(b"a" * 100_000)
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body)
+    server = scripted(answer(head + body))
+    async with make_client(
+        response_limits=darter.ResponseLimits(max_decoded_size=10_000)
+    ) as client:
+        with pytest.raises(darter.DecodingError, match="max_decoded_size") as info:
+            await client.get(server.url)
+    assert isinstance(info.value, darter.LimitExceeded)

@@ -257,7 +257,7 @@ def test_encoded_header_block_larger_than_the_limit() -> None:
     machine, peer = started(max_header_list_size=4096)
     block = peer.block([OK, (b"x-big", bytes(range(256)) * 20)])  # Huffman cannot shrink it
     peer.raw(HeadersFrame(1, data=block[:3000]), continuation(1, block[3000:], "END_HEADERS"))
-    assert_connection_error(machine, peer, "larger than max_header_list_size", 0xB)
+    assert_connection_error(machine, peer, "larger than max_http2_header_list_size", 0xB)
 
 
 def test_header_block_split_over_continuation_frames_is_accepted() -> None:

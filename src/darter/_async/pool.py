@@ -14,7 +14,7 @@ import contextlib  # async-only
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Union
 
-from .._config import Limits, Proxy
+from .._config import DEFAULT_RESPONSE_LIMITS, Limits, Proxy, ResponseLimits
 from .._exceptions import (
     LocalProtocolError,
     NetworkError,
@@ -67,8 +67,10 @@ class AsyncConnectionPool:
         proxy: Proxy | None = None,
         http1: bool = True,
         http2: bool = False,
+        response_limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS,
     ) -> None:
         self._get_backend = backend
+        self._limits = response_limits
         self._connector = connector
         self._http1 = http1
         self._http2 = http2
@@ -213,7 +215,7 @@ class AsyncConnectionPool:
                 from .http2 import AsyncHTTP2Connection
 
                 connection = AsyncHTTP2Connection(
-                    route.key, stream, self._release_stream, self._get_backend()
+                    route.key, stream, self._release_stream, self._get_backend(), self._limits
                 )
                 try:
                     await connection.start(timeout)
@@ -221,7 +223,7 @@ class AsyncConnectionPool:
                     await self._get_backend().run_shielded(connection.aclose)
                     raise
             else:
-                connection = AsyncHTTP11Connection(route.key, stream, self._release)
+                connection = AsyncHTTP11Connection(route.key, stream, self._release, self._limits)
         except BaseException:
             self._state.release_slot(route.key, may_multiplex)
             raise

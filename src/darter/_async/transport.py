@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._config import DEFAULT_LIMITS, Limits, Proxy, shared_ssl_context
+from .._config import (
+    DEFAULT_LIMITS,
+    DEFAULT_RESPONSE_LIMITS,
+    Limits,
+    Proxy,
+    ResponseLimits,
+    shared_ssl_context,
+)
 from .._exceptions import UnsupportedProtocol
 from .._models._request import Request
 from .._models._response import Response
@@ -27,7 +34,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
     ``http2``, ``limits``, ``proxy``, ``uds`` (a Unix socket path to connect to),
     ``local_address`` (the local IP to bind), ``retries`` (connect attempts to
     retry, with exponential backoff), ``socket_options`` — plus ``backend``, the
-    concurrency backend: a name (see ``darter.backends``) or an instance.
+    concurrency backend: a name (see ``darter.backends``) or an instance, and
+    ``response_limits`` (``darter.ResponseLimits``) for what a server may send.
 
     Raises ``BackendError`` for an unknown backend name.
     """
@@ -47,6 +55,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         socket_options: Iterable[SocketOption] | None = None,
         backend: str | AsyncBackend = "auto",  # async-only
         # sync-only: backend: str | SyncBackend = "sync",
+        response_limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS,
     ) -> None:
         self._backend_choice = backend
         self._backend: AsyncBackend | None = backend if isinstance(backend, AsyncBackend) else None
@@ -79,6 +88,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             proxy=proxy,
             http1=http1,
             http2=http2,
+            response_limits=response_limits,
         )
 
     def _get_backend(self) -> AsyncBackend:

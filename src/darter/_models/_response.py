@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email.message
 import json as jsonlib
@@ -12,8 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._content import encode_response
 from .._decoders import (
+    DEFAULT_DECODING_LIMITS,
     BodyDecoder,
     ByteChunker,
+    DecodingLimits,
     LineDecoder,
     TextChunker,
     TextDecoder,
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Response"]
 
+_T = TypeVar("_T")
+
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
 _Stream = TypeVar("_Stream", SyncByteStream, AsyncByteStream)
@@ -60,6 +65,9 @@ class Response:
     stream it decoded; ``iter_raw()`` streams it as received. A streamed response
     must be closed (``with client.stream(...)`` does it).
     """
+
+    #: Decompression bounds; a client sets its own (``ResponseLimits``).
+    _decoding_limits: DecodingLimits = DEFAULT_DECODING_LIMITS
 
     def __init__(
         self,
@@ -334,7 +342,11 @@ class Response:
             yield from _split(self._content, chunk_size)
             return
         with request_context(self._request):
-            pipeline = BodyDecoder(self.headers.get_list("content-encoding", True), chunk_size)
+            pipeline = BodyDecoder(
+                self.headers.get_list("content-encoding", True),
+                chunk_size,
+                limits=self._decoding_limits,
+            )
             for raw in self.iter_raw():
                 yield from pipeline.decode(raw)
             yield from pipeline.flush()
@@ -387,7 +399,8 @@ class Response:
         if not hasattr(self, "_content"):
             content = self._take_buffered_body()
             if content is None:
-                content = b"".join([part async for part in self.aiter_bytes()])
+                async with _closing(self.aiter_bytes()) as parts:
+                    content = b"".join([part async for part in parts])
             self._content = content
         return self._content
 
@@ -398,10 +411,15 @@ class Response:
                 yield part
             return
         with request_context(self._request):
-            pipeline = BodyDecoder(self.headers.get_list("content-encoding", True), chunk_size)
-            async for raw in self.aiter_raw():
-                for part in pipeline.decode(raw):
-                    yield part
+            pipeline = BodyDecoder(
+                self.headers.get_list("content-encoding", True),
+                chunk_size,
+                limits=self._decoding_limits,
+            )
+            async with _closing(self.aiter_raw()) as raws:
+                async for raw in raws:
+                    for part in pipeline.decode(raw):
+                        yield part
             for part in pipeline.flush():
                 yield part
 
@@ -410,9 +428,10 @@ class Response:
         decoder = TextDecoder(encoding=self.encoding)
         chunker = TextChunker(chunk_size)
         with request_context(self._request):
-            async for data in self.aiter_bytes():
-                for text in chunker.decode(decoder.decode(data)):
-                    yield text
+            async with _closing(self.aiter_bytes()) as datas:
+                async for data in datas:
+                    for text in chunker.decode(decoder.decode(data)):
+                        yield text
             for text in [*chunker.decode(decoder.flush()), *chunker.flush()]:
                 yield text
 
@@ -420,9 +439,10 @@ class Response:
         """The body as text, line by line, without line endings."""
         decoder = LineDecoder()
         with request_context(self._request):
-            async for text in self.aiter_text():
-                for line in decoder.decode(text):
-                    yield line
+            async with _closing(self.aiter_text()) as texts:
+                async for text in texts:
+                    for line in decoder.decode(text):
+                        yield line
             for line in decoder.flush():
                 yield line
 
@@ -433,10 +453,11 @@ class Response:
         )
         chunker = ByteChunker(chunk_size)
         with request_context(self._request):
-            async for raw in stream:
-                self._num_bytes_downloaded += len(raw)
-                for part in chunker.decode(raw):
-                    yield part
+            async with _closing(stream.__aiter__()) as raws:
+                async for raw in raws:
+                    self._num_bytes_downloaded += len(raw)
+                    for part in chunker.decode(raw):
+                        yield part
         for part in chunker.flush():
             yield part
         await self.aclose()
@@ -486,6 +507,18 @@ class Response:
         self.is_closed = True
         self.extensions = {}
         self.stream = UnattachedStream()
+
+
+@contextlib.asynccontextmanager
+async def _closing(iterator: AsyncIterator[_T]) -> AsyncIterator[AsyncIterator[_T]]:
+    """Close an async generator when the block ends, even when left early: its
+    cleanup then runs at once, not whenever the event loop collects it."""
+    try:
+        yield iterator
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def _split(content: bytes, chunk_size: int | None) -> Iterator[bytes]:

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterable
 from typing import Final, NamedTuple
 
-from darter._exceptions import RemoteProtocolError
+from darter._exceptions import RemoteLimitExceeded, RemoteProtocolError
 
 __all__ = [
     "FIELD_VALUE_CHARS",
@@ -286,9 +286,11 @@ def parse_fields(
 
 
 def _too_many_fields(what: str, max_fields: int) -> RemoteProtocolError:
-    return RemoteProtocolError(
-        f"The response {what} section has more than {max_fields} fields; pass a larger "
-        f"max_header_count (now {max_fields}) to accept such responses."
+    return RemoteLimitExceeded(
+        f"The response {what} section has more than {max_fields} fields "
+        "(max_header_count): raise it with darter.ResponseLimits(max_header_count=...) if "
+        "the server is trusted.",
+        limit="max_header_count",
     )
 
 

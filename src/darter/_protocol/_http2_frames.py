@@ -33,7 +33,7 @@ from __future__ import annotations
 import struct
 from typing import Final, NamedTuple
 
-from darter._exceptions import RemoteProtocolError
+from darter._exceptions import LimitExceeded, RemoteProtocolError
 
 __all__ = ["MAX_FRAME_SIZE", "FrameError", "FrameScanner", "GoAway"]
 
@@ -69,6 +69,14 @@ class FrameError(RemoteProtocolError):
     def __init__(self, error_code: int, message: str) -> None:
         super().__init__(message)
         self.error_code = error_code
+
+
+class FrameLimitError(FrameError, LimitExceeded):
+    """A header block went past a limit (``limit`` names the ``ResponseLimits`` field)."""
+
+    def __init__(self, error_code: int, message: str, limit: str) -> None:
+        super().__init__(error_code, message)
+        self.limit = limit
 
 
 class FrameScanner:
@@ -160,10 +168,11 @@ class FrameScanner:
             self._block_frames += 1
             self._block_bytes += length
             if self._block_frames > self._max_continuation:
-                raise FrameError(
+                raise FrameLimitError(
                     _ENHANCE_YOUR_CALM,
                     f"The server sent a header block in more than {self._max_continuation} "
-                    f"CONTINUATION frames.",
+                    "CONTINUATION frames (a CONTINUATION flood?).",
+                    "max_http2_header_list_size",
                 )
         elif kind == _HEADERS:
             if not stream_id & 1:
@@ -179,10 +188,12 @@ class FrameScanner:
         else:
             return
         if self._block_bytes > self._max_block:
-            raise FrameError(
+            raise FrameLimitError(
                 _ENHANCE_YOUR_CALM,
-                f"The server sent a header block larger than max_header_list_size "
-                f"({self._max_block} bytes).",
+                f"The server sent a header block larger than max_http2_header_list_size "
+                f"({self._max_block} bytes): raise it with darter.ResponseLimits("
+                "max_http2_header_list_size=...) if the server is trusted.",
+                "max_http2_header_list_size",
             )
         self._block_frames = -1 if flags & _END_HEADERS else max(self._block_frames, 0)
 

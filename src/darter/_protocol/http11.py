@@ -109,7 +109,7 @@ import re
 from collections.abc import Sequence
 from typing import Final, Literal, TypeAlias
 
-from darter._exceptions import LocalProtocolError, RemoteProtocolError
+from darter._exceptions import LocalProtocolError, RemoteLimitExceeded, RemoteProtocolError
 
 from ._http11_parse import (
     HTTP_11,
@@ -608,9 +608,11 @@ class HTTP11Machine:
         return -1
 
     def _too_big(self, what: str) -> RemoteProtocolError:
-        return RemoteProtocolError(
+        return RemoteLimitExceeded(
             f"The response {what} is larger than max_head_size ({self._max_head_size} "
-            f"bytes); pass a larger max_head_size to accept such responses."
+            "bytes): raise it with darter.ResponseLimits(max_head_size=...) if the server "
+            "is trusted.",
+            limit="max_head_size",
         )
 
     def _read_head(self) -> ResponseHead | Literal[Marker.NEED_DATA]:
@@ -646,9 +648,12 @@ class HTTP11Machine:
                 return head
             self._informational += 1
             if self._informational > self._max_informational:
-                raise RemoteProtocolError(
+                raise RemoteLimitExceeded(
                     f"The server sent more than {self._max_informational} informational (1xx) "
-                    f"responses; pass a larger max_informational_responses to accept them."
+                    "responses (max_informational_responses): raise it with "
+                    "darter.ResponseLimits(max_informational_responses=...) if the server is "
+                    "trusted.",
+                    limit="max_informational_responses",
                 )
 
     def _start_body(self, head: ResponseHead, special: list[tuple[bytes, bytes]]) -> ResponseHead:
@@ -785,9 +790,11 @@ class HTTP11Machine:
         if eol < 0:
             self._scanned = len(buf) - pos
             if self._scanned >= self._max_head_size:
-                raise RemoteProtocolError(
+                raise RemoteLimitExceeded(
                     f"A chunk header line is larger than max_head_size ({self._max_head_size} "
-                    f"bytes); pass a larger max_head_size to accept it."
+                    "bytes): raise it with darter.ResponseLimits(max_head_size=...) if the "
+                    "server is trusted.",
+                    limit="max_head_size",
                 )
             return -1
         size = parse_chunk_line(bytes(buf[pos:eol]))

@@ -29,9 +29,11 @@ from .._client_base import (
 from .._config import (
     DEFAULT_LIMITS,
     DEFAULT_MAX_REDIRECTS,
+    DEFAULT_RESPONSE_LIMITS,
     DEFAULT_TIMEOUT_CONFIG,
     Limits,
     Proxy,
+    ResponseLimits,
 )
 from .._exceptions import BackendError, TimeoutException, TooManyRedirects, request_context
 from .._models._request import Request
@@ -74,7 +76,8 @@ class Client(BaseClient[BaseTransport]):
             response = client.get("/items", params={"page": 2})
 
     Takes every argument of ``httpx.Client``, plus ``backend``: the
-    concurrency backend of the default transport (see ``darter.backends``).
+    concurrency backend of the default transport (see ``darter.backends``), and
+    ``response_limits``: bounds on what servers may send (``darter.ResponseLimits``).
 
     Raises ``BackendError`` when ``backend`` is combined with ``transport``
     (``backend`` configures the default transport only), and ``ImportError`` when
@@ -104,6 +107,7 @@ class Client(BaseClient[BaseTransport]):
         transport: BaseTransport | None = None,
         default_encoding: str | Callable[[bytes], str] = "utf-8",
         backend: str | SyncBackend = _DEFAULT_BACKEND,
+        response_limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -117,6 +121,7 @@ class Client(BaseClient[BaseTransport]):
             base_url=base_url,
             trust_env=trust_env,
             default_encoding=default_encoding,
+            response_limits=response_limits,
         )
         if http2:
             _require_h2()
@@ -137,6 +142,7 @@ class Client(BaseClient[BaseTransport]):
                 limits=limits,
                 proxy=proxy,
                 backend=backend,
+                response_limits=response_limits,
             )
 
         self._transport = make_transport(None) if transport is None else transport
@@ -362,6 +368,7 @@ class Client(BaseClient[BaseTransport]):
         response._request = request
         response._started_at = started
         response.default_encoding = self._default_encoding
+        response._decoding_limits = self._decoding_limits
         if "set-cookie" in response.headers:
             self._cookies.extract_cookies(response)
         if logger.isEnabledFor(logging.INFO):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from .._config import DEFAULT_RESPONSE_LIMITS, ResponseLimits
 from .._exceptions import WriteError
 from .._models._headers import Headers
 from .._models._request import Request
@@ -38,14 +39,18 @@ class HTTP11Connection:
     __slots__ = ("_machine", "_release", "_stream", "idle_since", "origin", "requests_served")
 
     def __init__(
-        self, origin: Hashable, stream: NetworkStream, release: Release, **limits: Any
+        self,
+        origin: Hashable,
+        stream: NetworkStream,
+        release: Release,
+        limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS,
     ) -> None:
         self.origin = origin
         self.idle_since = 0.0
         self.requests_served = 0
         self._stream = stream
         self._release = release
-        self._machine = HTTP11Machine(**limits)
+        self._machine = HTTP11Machine(**limits.http11_options())
 
     #: One request at a time (see ``PooledConnection``).
     is_multiplexed = False

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from .._config import DEFAULT_RESPONSE_LIMITS, ResponseLimits
 from .._exceptions import NetworkError, ReadTimeout, RemoteProtocolError, WriteTimeout
 from .._models._headers import Headers
 from .._models._request import Request
@@ -58,13 +59,17 @@ class HTTP2Connection:
         stream: NetworkStream,
         release: ReleaseStream,
         backend: SyncBackend,
+        limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS,
     ) -> None:
         self.origin = origin
         self.idle_since = 0.0
         self.requests_served = 0
         self._stream = stream
         self._release = release
-        self._machine = HTTP2Machine()
+        self._machine = HTTP2Machine(
+            max_header_list_size=limits.max_http2_header_list_size,
+            max_informational_responses=limits.max_informational_responses,
+        )
         self._events: dict[int, deque[H2Event]] = {}
         self._error: BaseException | None = None
         self._read_lock = backend.create_lock()

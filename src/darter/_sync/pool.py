@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Union
 
-from .._config import Limits, Proxy
+from .._config import DEFAULT_RESPONSE_LIMITS, Limits, Proxy, ResponseLimits
 from .._exceptions import (
     LocalProtocolError,
     NetworkError,
@@ -67,8 +67,10 @@ class ConnectionPool:
         proxy: Proxy | None = None,
         http1: bool = True,
         http2: bool = False,
+        response_limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS,
     ) -> None:
         self._get_backend = backend
+        self._limits = response_limits
         self._connector = connector
         self._http1 = http1
         self._http2 = http2
@@ -210,7 +212,7 @@ class ConnectionPool:
                 from .http2 import HTTP2Connection
 
                 connection = HTTP2Connection(
-                    route.key, stream, self._release_stream, self._get_backend()
+                    route.key, stream, self._release_stream, self._get_backend(), self._limits
                 )
                 try:
                     connection.start(timeout)
@@ -218,7 +220,7 @@ class ConnectionPool:
                     self._get_backend().run_shielded(connection.close)
                     raise
             else:
-                connection = HTTP11Connection(route.key, stream, self._release)
+                connection = HTTP11Connection(route.key, stream, self._release, self._limits)
         except BaseException:
             self._state.release_slot(route.key, may_multiplex)
             raise

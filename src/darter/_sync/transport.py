@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._config import DEFAULT_LIMITS, Limits, Proxy, shared_ssl_context
+from .._config import (
+    DEFAULT_LIMITS,
+    DEFAULT_RESPONSE_LIMITS,
+    Limits,
+    Proxy,
+    ResponseLimits,
+    shared_ssl_context,
+)
 from .._exceptions import UnsupportedProtocol
 from .._models._request import Request
 from .._models._response import Response
@@ -27,7 +34,8 @@ class HTTPTransport(BaseTransport):
     ``http2``, ``limits``, ``proxy``, ``uds`` (a Unix socket path to connect to),
     ``local_address`` (the local IP to bind), ``retries`` (connect attempts to
     retry, with exponential backoff), ``socket_options`` — plus ``backend``, the
-    concurrency backend: a name (see ``darter.backends``) or an instance.
+    concurrency backend: a name (see ``darter.backends``) or an instance, and
+    ``response_limits`` (``darter.ResponseLimits``) for what a server may send.
 
     Raises ``BackendError`` for an unknown backend name.
     """
@@ -46,6 +54,7 @@ class HTTPTransport(BaseTransport):
         retries: int = 0,
         socket_options: Iterable[SocketOption] | None = None,
         backend: str | SyncBackend = "sync",
+        response_limits: ResponseLimits = DEFAULT_RESPONSE_LIMITS,
     ) -> None:
         self._backend_choice = backend
         self._backend: SyncBackend | None = backend if isinstance(backend, SyncBackend) else None
@@ -77,6 +86,7 @@ class HTTPTransport(BaseTransport):
             proxy=proxy,
             http1=http1,
             http2=http2,
+            response_limits=response_limits,
         )
 
     def _get_backend(self) -> SyncBackend:
