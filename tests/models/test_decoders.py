@@ -446,7 +446,7 @@ def test_decoding_limits_defaults_and_validation() -> None:
         DecodingLimits(max_ratio=0)
     with pytest.raises(ValueError, match="ratio_floor"):
         DecodingLimits(ratio_floor=-1)
-    with pytest.raises(ValueError, match="max_content_encodings"):
+    with pytest.raises(ValueError, match="max_encodings"):
         DecodingLimits(max_encodings=0)
 
 
