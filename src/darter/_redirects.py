@@ -16,7 +16,7 @@ What changes on the way:
 
 from __future__ import annotations
 
-from ._exceptions import InvalidURL, RemoteProtocolError
+from ._exceptions import InvalidURL, RemoteProtocolError, UnsupportedProtocol
 from ._models._cookies import Cookies
 from ._models._headers import Headers
 from ._models._request import Request
@@ -53,7 +53,8 @@ def redirect_method(method: str, status_code: int) -> str:
 def redirect_url(request: Request, response: Response) -> URL:
     """Where the redirect points, as an absolute URL.
 
-    Raises ``RemoteProtocolError`` when the ``Location`` header is not a valid URL.
+    Raises ``RemoteProtocolError`` when the ``Location`` header is not a valid URL,
+    ``UnsupportedProtocol`` when it is not an http(s) one.
     """
     location = response.headers["location"]
     try:
@@ -62,6 +63,12 @@ def redirect_url(request: Request, response: Response) -> URL:
         raise RemoteProtocolError(
             f"The server redirected to an invalid URL ({location!r}): {exc}", request=request
         ) from None
+    if url.scheme and url.scheme not in ("http", "https"):
+        raise UnsupportedProtocol(
+            f"The server redirected to {location!r}: only http:// and https:// "
+            "locations can be followed.",
+            request=request,
+        )
     if url.scheme and not url.host:
         # "https:///path": same host, new scheme.
         url = url.copy_with(host=request.url.host)

@@ -66,13 +66,17 @@ class AsyncHTTP11Connection:
         return self._machine.response_started
 
     def is_dropped(self, thorough: bool) -> bool:
-        """Is this idle connection known to be unusable?
+        """Is this idle connection unusable: closed by the server, or holding bytes
+        nobody asked for (never to be read as the next response, RFC 9112 §6.3)?
 
-        The check is free when the backend learns of EOF by itself; ``thorough``
-        allows a system call where it does not (worth it before a request that
-        could not be retried).
+        Free where the backend learns of data and EOF by callback (asyncio); one
+        zero-timeout ``poll()`` elsewhere, and wherever ``thorough`` asks for
+        certainty (before a request that could not be retried).
         """
-        return self._stream.is_readable() if thorough else self._stream.peer_closed
+        stream = self._stream
+        if stream.reports_readiness and not thorough:
+            return stream.peer_closed
+        return stream.is_readable()
 
     async def handle_async_request(
         self,

@@ -128,27 +128,12 @@ class AsyncHTTP2Connection:
         protocol errors of the exchange. The stream is released on every outcome.
         """
         self.requests_served += 1
-        url = request.url
         body = request.stream
         empty = type(body) is ByteStream and not body._stream
         try:
             # The pool admits requests by the server's limit; should the server lower
             # it since, wait for a stream to end rather than fail.
-            while self._machine.available_streams <= 0:
-                if not self.can_take_streams:
-                    raise RequestNotProcessed("The connection went away before the request.")
-                await self._read_once(None, timeouts, "pool")
-            async with self._write_lock:
-                stream_id = self._machine.start_request(
-                    request.method.encode("ascii"),
-                    url.raw_scheme,
-                    url.netloc,
-                    target,
-                    request.headers.raw,
-                    end_stream=empty,
-                )
-                self._events[stream_id] = deque()
-                await self._flush(timeouts)
+            stream_id = await self._open_stream(request, target, empty, timeouts)
         except BaseException:
             await self._release(self)
             raise
@@ -171,6 +156,39 @@ class AsyncHTTP2Connection:
                 "trailers": trailers,
             },
         )
+
+    async def _open_stream(
+        self, request: Request, target: bytes, empty: bool, timeouts: Timeouts
+    ) -> int:
+        """Start the request's stream; ``RequestNotProcessed`` if the connection went away.
+
+        The pool admits requests by the server's limit; should the server lower it
+        since, this waits for a stream to end rather than fail.
+        """
+        machine = self._machine
+        url = request.url
+        while True:
+            while machine.available_streams <= 0:
+                if not self.can_take_streams:
+                    raise RequestNotProcessed("The connection went away before the request.")
+                await self._read_once(None, timeouts, "pool")
+            async with self._write_lock:
+                # Checked again under the lock: a GOAWAY may have come meanwhile.
+                if not self.can_take_streams:
+                    raise RequestNotProcessed("The connection went away before the request.")
+                if machine.available_streams <= 0:
+                    continue
+                stream_id = machine.start_request(
+                    request.method.encode("ascii"),
+                    url.raw_scheme,
+                    url.netloc,
+                    target,
+                    request.headers.raw,
+                    end_stream=empty,
+                )
+                self._events[stream_id] = deque()
+                await self._flush(timeouts)
+                return stream_id
 
     async def _send_body(self, stream_id: int, body: Any, timeouts: Timeouts) -> None:
         if not isinstance(body, AsyncByteStream):
@@ -245,8 +263,14 @@ class AsyncHTTP2Connection:
                 raise
             for event in events:
                 self._dispatch(event)
-            async with self._write_lock:
-                await self._flush(timeouts)
+            if not data and self._error is None:
+                # Closed after a GOAWAY: streams it let finish can no longer do so.
+                self._error = RemoteProtocolError(
+                    "The server closed the HTTP/2 connection before the response ended."
+                )
+            if data:
+                async with self._write_lock:
+                    await self._flush(timeouts)
             failure = self._failure()
             if failure is not None and (stream_id is None or not self._events[stream_id]):
                 raise failure

@@ -59,6 +59,8 @@ Parts: TypeAlias = "tuple[str, str, str, int | None, str, str | None, str | None
 EMPTY_PARTS: Parts = ("", "", "", None, "", None, None)
 
 #: The longest URL, or URL component given on its own, that is accepted.
+#: The largest TCP port.
+MAX_PORT = 65535
 MAX_URL_LENGTH = 65536
 
 #: Ports that are implied by a scheme, and so never shown.
@@ -178,9 +180,13 @@ def _parse_port(text: str) -> int | None:
     if not (text.isascii() and text.isdigit()):
         raise InvalidURL(f"Invalid port: {text!r}")
     try:
-        return int(text)
+        port = int(text)
     except ValueError:  # more digits than int() accepts
         raise InvalidURL(f"Invalid port: {text!r}") from None
+    if port > MAX_PORT:
+        # A socket would wrap it (70000 -> 4464) or fail with a foreign error.
+        raise InvalidURL(f"Invalid port: {text!r} (ports go up to {MAX_PORT})")
+    return port
 
 
 def _normalise_host(host: str) -> str:
@@ -313,6 +319,8 @@ def parse_url(text: str) -> Parts:
             port = int(port_text) if port_text else None
             if port is not None and DEFAULT_PORTS.get(scheme) == port:
                 port = None
+            elif port is not None and port > MAX_PORT:
+                raise InvalidURL(f"Invalid port: {port_text!r} (ports go up to {MAX_PORT})")
             return (scheme, "", host.lower(), port, path or "", query, fragment)
     _check_text(text, None)
     match = _URL_RE.match(text)
@@ -432,7 +440,7 @@ def _replace_authority(
         host = _normalise_host(host_text)
     if "port" in arguments:
         port = arguments["port"]
-        if port is not None and (isinstance(port, bool) or port < 0):
+        if port is not None and (isinstance(port, bool) or not 0 <= port <= MAX_PORT):
             raise InvalidURL(f"Invalid port: {port!r}")
     return userinfo, host, port
 

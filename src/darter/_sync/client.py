@@ -9,6 +9,7 @@ them: send, the response, decide, repeat.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import warnings
@@ -35,7 +36,13 @@ from .._config import (
     Proxy,
     ResponseLimits,
 )
-from .._exceptions import BackendError, TimeoutException, TooManyRedirects, request_context
+from .._exceptions import (
+    BackendError,
+    TimeoutException,
+    TooManyRedirects,
+    UnsupportedProtocol,
+    request_context,
+)
 from .._models._request import Request
 from .._models._response import Response
 from .._redirects import REDIRECT_BODY_LIMIT, build_redirect_request
@@ -323,11 +330,16 @@ class Client(BaseClient[BaseTransport]):
                 response.history = list(history)
                 if not response.has_redirect_location:
                     return response
+                if not follow_redirects:
+                    # A location of another protocol (javascript:, data:...) is only an
+                    # error when it is to be followed.
+                    with contextlib.suppress(UnsupportedProtocol):
+                        response.next_request = build_redirect_request(
+                            request, response, self._cookies
+                        )
+                    return response
                 request = build_redirect_request(request, response, self._cookies)
                 history = [*history, response]
-                if not follow_redirects:
-                    response.next_request = request
-                    return response
                 self._discard_redirect_body(response)
             except BaseException:
                 response.close()

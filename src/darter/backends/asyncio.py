@@ -177,9 +177,14 @@ class AsyncioStream(AsyncNetworkStream):
         waiter: asyncio.Future[None] = self._loop.create_future()
         self._protocol._read_waiter = waiter
         if timeout is not None:
-            self._deadline = self._loop.time() + timeout
-            if self._timer is None:
-                self._timer = self._loop.call_at(self._deadline, self._on_timer)
+            deadline = self._deadline = self._loop.time() + timeout
+            timer = self._timer
+            if timer is not None and timer.when() > deadline:
+                # An earlier, longer read armed it too late for this one.
+                timer.cancel()
+                timer = None
+            if timer is None:
+                self._timer = self._loop.call_at(deadline, self._on_timer)
         try:
             await waiter
         finally:
@@ -270,9 +275,13 @@ class AsyncioStream(AsyncNetworkStream):
         ssl_object = self._transport.get_extra_info("ssl_object")
         return None if ssl_object is None else ssl_object.selected_alpn_protocol()
 
+    reports_readiness = True
+
     @property
     def peer_closed(self) -> bool:
-        return self._protocol.eof or self._transport.is_closing()
+        # Unusable as an idle connection: closed, or something arrived unasked.
+        protocol = self._protocol
+        return protocol.eof or protocol.has_data or self._transport.is_closing()
 
     def is_readable(self) -> bool:
         if self._protocol.has_data or self.peer_closed:

@@ -47,6 +47,11 @@ class NetworkStream(ABC):
 
     __slots__ = ()
 
+    #: Whether ``peer_closed`` reflects incoming data and EOF without a system call
+    #: (the stream learns of them by callback). When False, callers that must know
+    #: whether an idle connection is clean use ``is_readable()``.
+    reports_readiness = False
+
     @abstractmethod
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         """Up to ``max_bytes`` bytes; ``b""`` at EOF. Raises ``ReadTimeout``, ``ReadError``."""
@@ -169,6 +174,11 @@ class AsyncNetworkStream(ABC):
     """A connected byte stream used from async code."""
 
     __slots__ = ()
+
+    #: Whether ``peer_closed`` reflects incoming data and EOF without a system call
+    #: (the stream learns of them by callback). When False, callers that must know
+    #: whether an idle connection is clean use ``is_readable()``.
+    reports_readiness = False
 
     @abstractmethod
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
