@@ -17,7 +17,6 @@ without, then the longer host, then the longer scheme.
 from __future__ import annotations
 
 import ipaddress
-import urllib.request
 from typing import Any
 
 import idna
@@ -161,6 +160,10 @@ def environment_proxies() -> dict[str, str | None]:
     names (covering their subdomains; ``.example.com`` and ``*.example.com`` too),
     IP addresses, CIDR networks or IPv6 literals, each optionally with a port.
     """
+    # Imported here: urllib.request (with http.client and email) costs
+    # ``import darter`` several ms, and only clients that trust the environment need it.
+    import urllib.request
+
     settings = urllib.request.getproxies()
     mounts: dict[str, str | None] = {}
     for scheme in ("http", "https", "all"):

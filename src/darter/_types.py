@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from http.cookiejar import CookieJar
 from typing import IO, TYPE_CHECKING, Any, Optional, Union
 
 if TYPE_CHECKING:  # pragma: no cover
+    from http.cookiejar import CookieJar
+
     from ._auth import Auth
     from ._config import Proxy, Timeout
     from ._models._cookies import Cookies
@@ -37,7 +38,7 @@ HeaderTypes = Union[
     Sequence[tuple[bytes, bytes]],
 ]
 
-CookieTypes = Union["Cookies", CookieJar, dict[str, str], list[tuple[str, str]]]
+CookieTypes = Union["Cookies", "CookieJar", dict[str, str], list[tuple[str, str]]]
 
 TimeoutTypes = Union[
     float | None,

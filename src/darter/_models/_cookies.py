@@ -14,15 +14,17 @@ cookie arrives or when ``jar`` is asked for.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from http.cookiejar import Cookie, CookieJar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from darter._exceptions import CookieConflict
 from darter._types import CookieTypes
 
 if TYPE_CHECKING:
+    from http.cookiejar import Cookie, CookieJar
+
     from darter._models._headers import Headers
     from darter._models._request import Request
     from darter._models._response import Response
@@ -61,7 +63,7 @@ class Cookies(MutableMapping[str, str]):
         if isinstance(cookies, Cookies):
             if cookies._jar is not None:
                 self._add_all(cookies._jar)
-        elif isinstance(cookies, CookieJar):
+        elif _is_cookie_jar(cookies):
             self._jar = cookies
         else:
             self._add_pairs(cookies)
@@ -74,6 +76,8 @@ class Cookies(MutableMapping[str, str]):
             with _JAR_CREATION_LOCK:
                 jar = self._jar
                 if jar is None:
+                    from http.cookiejar import CookieJar
+
                     jar = self._jar = CookieJar()
         return jar
 
@@ -139,6 +143,8 @@ class Cookies(MutableMapping[str, str]):
 
         With the default ``domain=""`` the cookie is sent to every host.
         """
+        from http.cookiejar import Cookie
+
         cookie = Cookie(
             version=0,
             name=name,
@@ -225,7 +231,7 @@ class Cookies(MutableMapping[str, str]):
         if isinstance(cookies, Cookies):
             if cookies._jar is not None:
                 self._add_all(cookies._jar)
-        elif isinstance(cookies, CookieJar):
+        elif _is_cookie_jar(cookies):
             self._add_all(cookies)
         else:
             self._add_pairs(cookies)
@@ -297,6 +303,17 @@ class Cookies(MutableMapping[str, str]):
         return f"<Cookies[{', '.join(shown)}]>"
 
 
+def _is_cookie_jar(value: object) -> TypeGuard[CookieJar]:
+    """True when ``value`` is a ``http.cookiejar.CookieJar``.
+
+    The standard library's cookie module (and the urllib and email modules it
+    pulls in) is imported only when the first jar is needed, which keeps it out of
+    ``import darter``; a jar passed in means that module is loaded already.
+    """
+    module = sys.modules.get("http.cookiejar")
+    return module is not None and isinstance(value, module.CookieJar)
+
+
 def _is_certainly_empty(jar: CookieJar) -> bool:
     """True when ``jar`` is a plain ``CookieJar`` whose storage is empty.
 
@@ -304,7 +321,9 @@ def _is_certainly_empty(jar: CookieJar) -> bool:
     request it is worth peeking at the storage dict first. Only the exact class is
     trusted with this, since a subclass may keep its cookies elsewhere.
     """
-    return type(jar) is CookieJar and not getattr(jar, "_cookies", True)
+    return type(jar) is sys.modules["http.cookiejar"].CookieJar and not getattr(
+        jar, "_cookies", True
+    )
 
 
 class _CookieRequestView:

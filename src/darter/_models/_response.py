@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import email.message
 import json as jsonlib
 import re
 import time
@@ -236,6 +235,9 @@ class Response:
         content_type = self.headers.get("content-type")
         if content_type is None:
             return None
+        # Imported here: the email package costs ``import darter`` several ms.
+        import email.message
+
         message = email.message.Message()
         message["content-type"] = content_type
         return message.get_content_charset(failobj=None)
