@@ -41,9 +41,9 @@ from .measure import (
     latency_array,
     snapshot,
 )
-from .sessions import AsyncOpener, AsyncSession, BadResponse, ClientSpec
+from .sessions import AsyncOpener, AsyncSession, BadResponse, Body, ClientSpec, body_size
 
-Fetch = Callable[[], Awaitable[bytes]]
+Fetch = Callable[[], Awaitable[Body]]
 
 
 class Tickets:
@@ -68,9 +68,10 @@ class Tickets:
         return cls(params.requests, time.perf_counter() + params.time_limit_s)
 
 
-def _check_body(body: bytes, expected_size: int) -> None:
-    if len(body) != expected_size:
-        raise BadResponse(f"body of {len(body)} bytes, expected {expected_size}")
+def _check_body(body: Body, expected_size: int) -> None:
+    size = body_size(body)
+    if size != expected_size:
+        raise BadResponse(f"body of {size} bytes, expected {expected_size}")
 
 
 async def _warm_up_worker(fetch: Fetch, tickets: Tickets, expected_size: int) -> None:

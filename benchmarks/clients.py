@@ -7,7 +7,9 @@ opened, so a runner process loads only the client it measures.
 
 - ``sync``: ``sync_clients.SYNC_CLIENTS``, adapters returning a ``SyncSession``;
 - ``async``: ``async_clients.ASYNC_CLIENTS``, coroutine adapters returning an
-  ``AsyncSession``, each with the event loop that drives it.
+  ``AsyncSession``, each with the event loop that drives it;
+- ``sync-download``, ``sync-upload``, ``async-download``, ``async-upload``: the
+  transfer adapters of ``transfer_clients``, opened with the body size as well.
 
 To add a peer: write an ``_open_*`` function, add a ``ClientSpec`` to the table of its
 kind, then name it in a scenario's ``peers``.
@@ -21,6 +23,12 @@ from typing import Any
 from .async_clients import ASYNC_CLIENTS
 from .sessions import AsyncSession, BadResponse, ClientSpec, SyncSession
 from .sync_clients import SYNC_CLIENTS
+from .transfer_clients import (
+    ASYNC_DOWNLOAD_CLIENTS,
+    ASYNC_UPLOAD_CLIENTS,
+    SYNC_DOWNLOAD_CLIENTS,
+    SYNC_UPLOAD_CLIENTS,
+)
 
 __all__ = [
     "ASYNC_CLIENTS",
@@ -37,6 +45,10 @@ __all__ = [
 CLIENTS: dict[str, Mapping[str, ClientSpec[Any]]] = {
     "sync": SYNC_CLIENTS,
     "async": ASYNC_CLIENTS,
+    "sync-download": SYNC_DOWNLOAD_CLIENTS,
+    "sync-upload": SYNC_UPLOAD_CLIENTS,
+    "async-download": ASYNC_DOWNLOAD_CLIENTS,
+    "async-upload": ASYNC_UPLOAD_CLIENTS,
 }
 
 

@@ -38,7 +38,7 @@ _CLIENT_FIGURES = (
     "peak_rss_mb",
 )
 # Figures summarized only when every run has them (older results files lack them).
-_OPTIONAL_FIGURES = ("requests", "server_connections", "server_requests")
+_OPTIONAL_FIGURES = ("requests", "server_connections", "server_requests", "mb_per_s")
 _REFERENCE_FIGURES = ("req_per_s", "cpu_us_per_req", "latency_p50_us", "latency_p99_us")
 
 
@@ -247,10 +247,22 @@ def _client_label(client: str, data: Mapping[str, Any]) -> str:
     return f"{client} {data.get('version', '')} (`{data.get('api', '')}`{on})"
 
 
+def _rate(scenario: Mapping[str, Any], summary: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The throughput a table shows: MB/s for the transfers (when recorded), else req/s."""
+    transfer = scenario.get("unit") == "MB/s" and "mb_per_s" in summary
+    rate: Mapping[str, Any] = summary["mb_per_s" if transfer else "req_per_s"]
+    return rate
+
+
+def _unit(scenario: Mapping[str, Any]) -> str:
+    return "MB/s" if scenario.get("unit") == "MB/s" else "req/s"
+
+
 def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
     """The figures table: one row per client, then the reference's."""
+    unit = _unit(scenario)
     lines = [
-        "| client | req/s median [min-max] | CPU µs/request median [min-max] "
+        f"| client | {unit} median [min-max] | CPU µs/request median [min-max] "
         "| p50 latency µs | p99 latency µs | peak RSS MB |"
         + (" connections |" if counted else ""),
         "|---|---:|---:|---:|---:|---:|" + ("---:|" if counted else ""),
@@ -264,7 +276,7 @@ def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
             value = summary.get("server_connections")
             connections = f" {value['median']:,.0f} |" if value else " — |"
         lines.append(
-            f"| {_client_label(client, data)} | {_fmt_range(summary['req_per_s'], _fmt_rate)} "
+            f"| {_client_label(client, data)} | {_fmt_range(_rate(scenario, summary), _fmt_rate)} "
             f"| {_fmt_range(summary['cpu_us_per_req'], _fmt_us)} "
             f"| {_fmt_us(summary['latency_p50_us']['median'])} "
             f"| {_fmt_us(summary['latency_p99_us']['median'])} "
@@ -290,12 +302,14 @@ def _ratio_table(scenario: Mapping[str, Any]) -> list[str]:
     if not any(ratios.values()):
         return []
     reference = scenario.get("reference") or {}
+    # Every client moves the same bytes per request: the req/s ratio is the MB/s one.
+    unit = _unit(scenario)
     lines = [
         f"{SUBJECT} relative to each peer on the same event loop and to the reference "
-        f"(ratio of medians; req/s > 1 means {SUBJECT} is faster, CPU/request < 1 means "
+        f"(ratio of medians; {unit} > 1 means {SUBJECT} is faster, CPU/request < 1 means "
         f"{SUBJECT} spends less CPU per request):",
         "",
-        "| comparison | req/s ratio | CPU/request ratio |",
+        f"| comparison | {unit} ratio | CPU/request ratio |",
         "|---|---:|---:|",
     ]
     for subject, peers in ratios.items():

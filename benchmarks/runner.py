@@ -4,7 +4,7 @@ Started by the suite as::
 
     python -m benchmarks.runner --scenario sync-sequential --client darter \\
         --base-url http://127.0.0.1:PORT --requests 5000 --warmup 500 [--cpu N] \\
-        [--time-limit SECONDS]
+        [--time-limit SECONDS] [--body-size BYTES]
 
 It pins itself to ``--cpu`` (when given), raises its open-file limit when the
 scenario's concurrency needs it, runs the scenario's workload (open the client, warm
@@ -52,6 +52,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--cpu", type=int, default=None, help="pin this process to CPU")
     parser.add_argument("--profile", default=None, help="write cProfile stats here")
+    parser.add_argument(
+        "--body-size",
+        type=int,
+        default=None,
+        help="bytes each request moves (default: the scenario's full-mode size)",
+    )
     return parser.parse_args(argv)
 
 
@@ -87,8 +93,12 @@ def ensure_open_files(needed: int) -> int:
     return int(soft)
 
 
-def figures_to_record(figures: LoopFigures) -> dict[str, float | int]:
-    """The JSON figures of one measured loop: raw times plus per-request derivations."""
+def figures_to_record(figures: LoopFigures, body_size: int = 0) -> dict[str, float | int]:
+    """The JSON figures of one measured loop: raw times plus per-request derivations.
+
+    ``mb_per_s`` is the body bytes moved per second, in MB (10^6 bytes), with each
+    request moving ``body_size`` bytes.
+    """
     count = figures.requests
     cpu_s = figures.cpu_user_s + figures.cpu_sys_s
     ordered = sorted(figures.latencies_s)
@@ -99,6 +109,8 @@ def figures_to_record(figures: LoopFigures) -> dict[str, float | int]:
         "cpu_sys_s": figures.cpu_sys_s,
         "cpu_s": cpu_s,
         "req_per_s": count / figures.wall_s if figures.wall_s > 0 else 0.0,
+        "body_size": body_size,
+        "mb_per_s": count * body_size / figures.wall_s / 1e6 if figures.wall_s > 0 else 0.0,
         "cpu_us_per_req": cpu_s / count * 1e6 if count else 0.0,
         "latency_p50_us": percentile(ordered, 0.50) * 1e6,
         "latency_p99_us": percentile(ordered, 0.99) * 1e6,
@@ -120,12 +132,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError("--time-limit must be positive")
     open_files = ensure_open_files(scenario.concurrency + _SPARE_FILES)
 
+    body_size = scenario.body_size if args.body_size is None else args.body_size
     rss_before_client_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     params = MeasureParams(
         url=args.base_url + scenario.path,
         requests=args.requests,
         warmup=args.warmup,
-        expected_size=scenario.body_size,
+        expected_size=body_size,
         concurrency=scenario.concurrency,
         time_limit_s=args.time_limit,
     )
@@ -153,7 +166,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "open_files_limit": open_files,
         "pid": os.getpid(),
     }
-    record.update(figures_to_record(figures))
+    record.update(figures_to_record(figures, body_size))
     # ru_maxrss is in KiB on Linux (bytes on macOS, where this suite is not tuned).
     record["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     record["rss_before_client_kb"] = rss_before_client_kb

@@ -7,19 +7,23 @@ named group of scenarios that differ only in their concurrency
 ``--scenario`` takes a scenario's name or a sweep's, and the report adds a table (and
 the results file the data for a plot) of each client's throughput along the sweep.
 
+The transfer scenarios (``download-sync``, ``download-async``, ``upload-sync``,
+``upload-async``) move one large body per request, a few times per run, and are
+reported in MB/s (``unit``) instead of requests/s; their quick mode uses smaller
+bodies (``quick_body_size``).
+
 Planned next, for whoever adds them (scenario: peers):
 
 - ``http2``: darter, httpx with h2;
-- ``download-large``: the sync peers reading ``/large``;
-- ``upload``: the sync peers posting to ``/upload``;
-- ``threads``: the sync peers, one client shared by N threads.
+- ``threads``: the sync peers, one client shared by N threads;
+- a C reference for the transfers (``curl -o /dev/null``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .resources import SMALL_PATH, SMALL_SIZE
+from .resources import LARGE_PATH, SMALL_PATH, SMALL_SIZE, UPLOAD_PATH
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,11 @@ class Scenario:
     measured loop from starting new requests after that many seconds, so that a very
     slow client makes fewer requests instead of taking minutes; ``repetitions``,
     when set, overrides the full mode's default; ``quick_peers``, when set, are the
-    peers of the quick mode.
+    peers of the quick mode. ``body_size`` is the size of the body each request
+    moves (``quick_body_size``, when set, in the quick mode); ``large_size``, when
+    set, asks the server for a ``/large`` body of the mode's body size. ``unit`` is
+    the throughput the report shows: ``req/s``, or ``MB/s`` (10^6 bytes of body per
+    second) for the transfers.
     """
 
     name: str
@@ -70,6 +78,18 @@ class Scenario:
     time_limit_s: float | None = None
     quick_time_limit_s: float | None = None
     quick_peers: tuple[str, ...] | None = None
+    quick_body_size: int | None = None
+    unit: str = "req/s"
+
+    def size(self, quick: bool) -> int:
+        """The body size each request moves in the given mode."""
+        if quick and self.quick_body_size is not None:
+            return self.quick_body_size
+        return self.body_size
+
+    def large_size_in(self, quick: bool) -> int:
+        """The size of the server's ``/large`` body this scenario needs (0: none)."""
+        return self.size(quick) if self.large_size > 0 else 0
 
     def request_count(self, quick: bool) -> int:
         """Measured requests per runner in the given mode."""
@@ -155,6 +175,59 @@ def _async_scenario(
     )
 
 
+MIB = 1 << 20
+SYNC_PEERS = ("darter", "httpx", "requests", "urllib3")
+TRANSFER_ASYNC_PEERS = (
+    "darter-asyncio",
+    "darter-uvloop",
+    "darter-trio",
+    "darter-anyio",
+    "aiohttp",
+    "httpx",
+)
+DOWNLOAD_SIZE = 256 * MIB
+QUICK_DOWNLOAD_SIZE = 32 * MIB
+UPLOAD_SIZE = 64 * MIB
+QUICK_UPLOAD_SIZE = 16 * MIB
+
+
+def _transfer_scenario(direction: str, kind: str) -> Scenario:
+    """``download-sync`` and the like: one large body per request, 3 per run, in MB/s.
+
+    Downloads stream ``/large`` and count the bytes of the chunks read (then drop
+    them); uploads POST a body of bytes held in memory to ``/upload``, which nginx
+    reads and discards before answering 204.
+    """
+    download = direction == "download"
+    size, quick_size = (
+        (DOWNLOAD_SIZE, QUICK_DOWNLOAD_SIZE) if download else (UPLOAD_SIZE, QUICK_UPLOAD_SIZE)
+    )
+    client = "one sync client" if kind == "sync" else "one async client, one task"
+    what = (
+        f"streamed GET of a {size // MIB} MiB body ({quick_size // MIB} MiB with --quick), "
+        "read in chunks and dropped"
+        if download
+        else f"POST of a {size // MIB} MiB body of bytes in memory "
+        f"({quick_size // MIB} MiB with --quick), which nginx reads and discards"
+    )
+    return Scenario(
+        name=f"{direction}-{kind}",
+        description=f"{what}, {client}",
+        workload=f"{kind}-{direction}",
+        path=LARGE_PATH if download else UPLOAD_PATH,
+        body_size=size,
+        quick_body_size=quick_size,
+        large_size=size if download else 0,
+        peers=SYNC_PEERS if kind == "sync" else TRANSFER_ASYNC_PEERS,
+        requests=3,
+        warmup=1,
+        quick_requests=2,
+        quick_warmup=1,
+        quick_repetitions=2,
+        unit="MB/s",
+    )
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
@@ -167,7 +240,7 @@ SCENARIOS: dict[str, Scenario] = {
             workload="sync-sequential",
             path=SMALL_PATH,
             body_size=SMALL_SIZE,
-            peers=("darter", "httpx", "requests", "urllib3"),
+            peers=SYNC_PEERS,
             requests=5_000,
             warmup=500,
             quick_requests=1_500,
@@ -186,6 +259,10 @@ SCENARIOS: dict[str, Scenario] = {
             repetitions=3,
             time_limit_s=30.0,
         ),
+        _transfer_scenario("download", "sync"),
+        _transfer_scenario("download", "async"),
+        _transfer_scenario("upload", "sync"),
+        _transfer_scenario("upload", "async"),
     )
 }
 

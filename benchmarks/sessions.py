@@ -22,17 +22,30 @@ class BadResponse(RuntimeError):
     """A response with an unexpected status or body: the measurement is invalid."""
 
 
-def check_status(status: int, name: str) -> None:
-    """Raise ``BadResponse`` unless ``status`` is 200."""
-    if status != 200:
-        raise BadResponse(f"{name}: status {status}, expected 200")
+def check_status(status: int, name: str, expected: int = 200) -> None:
+    """Raise ``BadResponse`` unless ``status`` is ``expected`` (200 by default)."""
+    if status != expected:
+        raise BadResponse(f"{name}: status {status}, expected {expected}")
+
+
+# What a fetch returns: the body, or (for the transfers, which drop the body as it
+# arrives or send one) the number of body bytes moved.
+Body = bytes | int
+
+
+def body_size(body: Body) -> int:
+    """The size of what a fetch returned: a body's length, or the count itself."""
+    return body if type(body) is int else len(body)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
 class SyncSession:
-    """An open sync client: ``fetch()`` does one request and returns the full body."""
+    """An open sync client: ``fetch()`` does one request and returns the full body.
 
-    fetch: Callable[[], bytes]
+    (Or, for a transfer, the number of body bytes it read or sent.)
+    """
+
+    fetch: Callable[[], Body]
     close: Callable[[], None]
 
 
@@ -43,7 +56,7 @@ class AsyncSession:
     ``fetch`` may be awaited by many tasks at once; they all share the one client.
     """
 
-    fetch: Callable[[], Awaitable[bytes]]
+    fetch: Callable[[], Awaitable[Body]]
     close: Callable[[], Awaitable[None]]
 
 
@@ -51,6 +64,9 @@ class AsyncSession:
 # inside the event loop that will drive them (some clients bind to it when created).
 SyncOpener = Callable[[str], SyncSession]
 AsyncOpener = Callable[[str, int], Awaitable[AsyncSession]]
+# The transfers' adapters also take the size of the body to move (an upload's).
+SyncTransferOpener = Callable[[str, int], SyncSession]
+AsyncTransferOpener = Callable[[str, int, int], Awaitable[AsyncSession]]
 
 
 @dataclass(frozen=True)

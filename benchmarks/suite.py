@@ -115,6 +115,7 @@ def run_runner(
     cpu: int | None,
     profile: str | None = None,
     time_limit_s: float | None = None,
+    body_size: int | None = None,
 ) -> dict[str, Any]:
     """Measure ``client`` once in a fresh runner process; return its JSON record.
 
@@ -141,6 +142,8 @@ def run_runner(
         command += ["--profile", profile]
     if time_limit_s is not None:
         command += ["--time-limit", f"{time_limit_s:g}"]
+    if body_size is not None:
+        command += ["--body-size", str(body_size)]
     done = subprocess.run(
         command,
         cwd=PACKAGE_PARENT,
@@ -278,6 +281,7 @@ def _measure_client(
         warmup,
         options.pinning.client_cpu,
         time_limit_s=scenario.time_limit(options.quick),
+        body_size=scenario.size(options.quick),
     )
     seen: ServerCounters = server.counters().since(before)
     record["server_connections"] = seen.accepted
@@ -324,9 +328,13 @@ def _measure_scenario(
             record["repetition"] = repetition
             record["sequence"] = sequence
             runs[name].append(record)
+            rate = (
+                f"{record['mb_per_s']:>9,.0f} MB/s"
+                if scenario.unit == "MB/s"
+                else f"{record['req_per_s']:>9,.0f} req/s"
+            )
             options.progress(
-                f"  [{repetition}/{repetitions}] {name:<{width}} "
-                f"{record['req_per_s']:>9,.0f} req/s"
+                f"  [{repetition}/{repetitions}] {name:<{width}} {rate}"
                 f"  {record['cpu_us_per_req']:>7.1f} µs CPU/req"
                 f"  p50 {record['latency_p50_us']:>9.1f} µs"
                 + (
@@ -369,7 +377,8 @@ def _measure_scenario(
         "description": scenario.description,
         "workload": scenario.workload,
         "path": scenario.path,
-        "body_size": scenario.body_size,
+        "body_size": scenario.size(quick),
+        "unit": scenario.unit,
         "concurrency": scenario.concurrency,
         "sweep": scenario.sweep,
         "requests": requests,
@@ -395,7 +404,9 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
     check_clients(options)
     pin_current_process(options.pinning.client_cpu)
     started = dt.datetime.now(dt.timezone.utc)
-    large_size = max((scenario.large_size for scenario in options.scenarios), default=0)
+    large_size = max(
+        (scenario.large_size_in(options.quick) for scenario in options.scenarios), default=0
+    )
     results: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "created": started.isoformat(timespec="seconds"),

@@ -7,7 +7,10 @@ latency of every request. Nothing outside the measured loop (imports, warm-up,
 closing) is counted.
 
 - ``sync-sequential`` (here): one request after the other through a sync client;
-- ``async-concurrent`` (``async_workloads``): N tasks sharing one async client.
+- ``async-concurrent`` (``async_workloads``): N tasks sharing one async client;
+- ``sync-download``, ``sync-upload``, ``async-download``, ``async-upload``: the
+  same loops (one task for async) over the transfer adapters (``transfer_clients``),
+  whose fetch streams a large body in or sends one, and returns the byte count.
 
 Add a workload for a new kind of scenario (uploads, threads...) with a function of
 the same shape and an entry in ``WORKLOADS``.
@@ -18,7 +21,7 @@ from __future__ import annotations
 import gc
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from .measure import (
     LoopFigures,
@@ -29,21 +32,31 @@ from .measure import (
     latency_array,
     snapshot,
 )
-from .sessions import AsyncOpener, BadResponse, ClientSpec, SyncOpener
+from .sessions import (
+    AsyncOpener,
+    AsyncSession,
+    AsyncTransferOpener,
+    BadResponse,
+    Body,
+    ClientSpec,
+    SyncOpener,
+    SyncTransferOpener,
+    body_size,
+)
 
 __all__ = ["WORKLOADS", "LoopFigures", "Profiler", "Workload", "run_sync_sequential"]
 
 
-def _warm_up(fetch: Callable[[], bytes], count: int, expected_size: int) -> None:
+def _warm_up(fetch: Callable[[], Body], count: int, expected_size: int) -> None:
     """Requests that are not measured: connection set-up, caches, lazy imports."""
     for _ in range(count):
-        body = fetch()
-        if len(body) != expected_size:
-            raise BadResponse(f"body of {len(body)} bytes, expected {expected_size}")
+        size = body_size(fetch())
+        if size != expected_size:
+            raise BadResponse(f"body of {size} bytes, expected {expected_size}")
 
 
 def _measured_loop(
-    fetch: Callable[[], bytes], count: int, expected_size: int, latencies: array[float]
+    fetch: Callable[[], Body], count: int, expected_size: int, latencies: array[float]
 ) -> None:
     """The measured requests, one after the other; each latency goes in ``latencies``."""
     clock = time.perf_counter
@@ -51,8 +64,9 @@ def _measured_loop(
         started = clock()
         body = fetch()
         latencies[index] = clock() - started
-        if len(body) != expected_size:
-            raise BadResponse(f"body of {len(body)} bytes, expected {expected_size}")
+        size = body_size(body)
+        if size != expected_size:
+            raise BadResponse(f"body of {size} bytes, expected {expected_size}")
 
 
 def run_sync_sequential(
@@ -92,10 +106,51 @@ def run_async_concurrent(
     return run(spec, params, profiler)
 
 
+def run_sync_transfer(
+    spec: ClientSpec[SyncTransferOpener], params: MeasureParams, profiler: Profiler | None = None
+) -> LoopFigures:
+    """The sequential loop over a transfer adapter, opened with the body size to move.
+
+    Each request moves ``params.expected_size`` bytes; its fetch returns the count.
+    """
+    size = params.expected_size
+    sized: ClientSpec[SyncOpener] = ClientSpec(
+        spec.name,
+        spec.module,
+        spec.distribution,
+        spec.api,
+        lambda url: spec.open(url, size),
+        spec.loop,
+        spec.requires,
+    )
+    return run_sync_sequential(sized, params, profiler)
+
+
+def run_async_transfer(
+    spec: ClientSpec[AsyncTransferOpener],
+    params: MeasureParams,
+    profiler: Profiler | None = None,
+) -> LoopFigures:
+    """The async loop (one task) over a transfer adapter, opened with the body size."""
+    size = params.expected_size
+
+    def opener(url: str, pool_size: int) -> Awaitable[AsyncSession]:
+        return spec.open(url, pool_size, size)
+
+    sized: ClientSpec[AsyncOpener] = ClientSpec(
+        spec.name, spec.module, spec.distribution, spec.api, opener, spec.loop, spec.requires
+    )
+    return run_async_concurrent(sized, params, profiler)
+
+
 WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
         Workload("sync-sequential", "sync", run_sync_sequential),
         Workload("async-concurrent", "async", run_async_concurrent),
+        Workload("sync-download", "sync-download", run_sync_transfer),
+        Workload("async-download", "async-download", run_async_transfer),
+        Workload("sync-upload", "sync-upload", run_sync_transfer),
+        Workload("async-upload", "async-upload", run_async_transfer),
     )
 }
