@@ -24,6 +24,8 @@ __all__ = ["AsyncHTTP11Connection"]
 
 #: Bytes asked of the network per read.
 READ_SIZE = 64 * 1024
+#: Request bodies up to this size go out in the same write as the head (one copy).
+JOIN_LIMIT = 64 * 1024
 
 # Awaited in the async shell, called in the sync one.
 Timeouts = dict[str, float | None]
@@ -118,11 +120,19 @@ class AsyncHTTP11Connection:
         head = machine.send_request(request.method.encode("ascii"), target, headers)
         body = request.stream
         if type(body) is ByteStream:
-            # Head and body in one write: one system call, one TCP segment when small.
             content = body._stream
             framed = machine.send_body(content) if content else b""
-            payload = head + framed + machine.end_request()
-            await self._stream.write(payload, phase_timeout(timeouts, "write"))
+            tail = machine.end_request()
+            if len(framed) <= JOIN_LIMIT:
+                # Head and body in one write: one system call, one TCP segment when small.
+                payload = head + framed + tail
+                await self._stream.write(payload, phase_timeout(timeouts, "write"))
+                return
+            # A large body is written as it is: joining it to the head would copy it.
+            await self._stream.write(head, phase_timeout(timeouts, "write"))
+            await self._stream.write(framed, phase_timeout(timeouts, "write"))
+            if tail:
+                await self._stream.write(tail, phase_timeout(timeouts, "write"))
             return
         await self._stream.write(head, phase_timeout(timeouts, "write"))
         if not isinstance(body, AsyncByteStream):

@@ -26,6 +26,8 @@ __all__ = ["HTTP11Connection"]
 
 #: Bytes asked of the network per read.
 READ_SIZE = 64 * 1024
+#: Request bodies up to this size go out in the same write as the head (one copy).
+JOIN_LIMIT = 64 * 1024
 
 # Awaited in the async shell, called in the sync one.
 Timeouts = dict[str, float | None]
@@ -120,11 +122,19 @@ class HTTP11Connection:
         head = machine.send_request(request.method.encode("ascii"), target, headers)
         body = request.stream
         if type(body) is ByteStream:
-            # Head and body in one write: one system call, one TCP segment when small.
             content = body._stream
             framed = machine.send_body(content) if content else b""
-            payload = head + framed + machine.end_request()
-            self._stream.write(payload, phase_timeout(timeouts, "write"))
+            tail = machine.end_request()
+            if len(framed) <= JOIN_LIMIT:
+                # Head and body in one write: one system call, one TCP segment when small.
+                payload = head + framed + tail
+                self._stream.write(payload, phase_timeout(timeouts, "write"))
+                return
+            # A large body is written as it is: joining it to the head would copy it.
+            self._stream.write(head, phase_timeout(timeouts, "write"))
+            self._stream.write(framed, phase_timeout(timeouts, "write"))
+            if tail:
+                self._stream.write(tail, phase_timeout(timeouts, "write"))
             return
         self._stream.write(head, phase_timeout(timeouts, "write"))
         if not isinstance(body, SyncByteStream):

@@ -128,11 +128,24 @@ class _ClientProtocol(asyncio.BufferedProtocol):
 
     def take(self, max_bytes: int) -> bytes:
         buffer = self._buffer
-        data = buffer[0] if len(buffer) == 1 else b"".join(buffer)
-        buffer.clear()
-        if len(data) > max_bytes:
-            buffer.append(data[max_bytes:])
-            data = data[:max_bytes]
+        first = buffer[0]
+        if len(buffer) == 1 and len(first) <= max_bytes:
+            buffer.clear()
+            return first
+        # Only the pieces that fit are joined: joining everything that piled up (a
+        # fast download read slower than it arrives) and keeping the rest would copy
+        # the whole backlog at each read.
+        size = count = 0
+        for piece in buffer:
+            if size + len(piece) > max_bytes:
+                break
+            size += len(piece)
+            count += 1
+        if count == 0:
+            buffer[0] = first[max_bytes:]
+            return first[:max_bytes]
+        data = first if count == 1 else b"".join(buffer[:count])
+        del buffer[:count]
         return data
 
     @property
