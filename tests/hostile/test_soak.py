@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 import darter
-from tests.clients import ClientFactory
+from tests.clients import MODES, ClientFactory
 from tests.hostile.support import linger, reset, send
 from tests.servers.scripted import read_request_head, scripted_server
 
@@ -116,7 +116,7 @@ class FaultyServer:
 
 
 async def soak(make_client: ClientFactory, mode: str, requests: int) -> dict[str, Any]:
-    handler = FaultyServer(SEED + len(mode))
+    handler = FaultyServer(SEED + MODES.index(mode))
     errors: collections.Counter[str] = collections.Counter()
     ok = 0
     fds_before = open_fds()
