@@ -28,6 +28,7 @@ from .suite import (
     failed_runs,
     run_runner,
     run_suite,
+    scenario_base_url,
 )
 from .workloads import WORKLOADS
 from .wrk import INSTALL_HINT as WRK_INSTALL_HINT
@@ -190,16 +191,21 @@ def _command_profile(args: argparse.Namespace) -> int:
         + f"; {pinning.describe()}.",
         "",
     ]
-    with running_nginx(nginx, cpu=pinning.server_cpu, large_size=scenario.large_size) as server:
+    with running_nginx(
+        nginx, cpu=pinning.server_cpu, large_size=scenario.large_size, tls=scenario.tls
+    ) as server:
+        base_url = scenario_base_url(scenario, server)
+        ca_file = server.ca_file if scenario.tls else None
         record = run_runner(
             scenario,
             args.client,
-            server.base_url,
+            base_url,
             args.requests,
             args.warmup,
             pinning.client_cpu,
             profile=str(prof_path),
             time_limit_s=limit,
+            ca_file=ca_file,
         )
         sections += ["## cProfile", "", cprofile_tables(prof_path, record["requests"], args.top)]
         if py_spy is None:
@@ -211,12 +217,13 @@ def _command_profile(args: argparse.Namespace) -> int:
                     py_spy,
                     scenario,
                     args.client,
-                    server.base_url,
+                    base_url,
                     args.requests,
                     args.warmup,
                     pinning.client_cpu,
                     raw_path,
                     time_limit_s=limit,
+                    ca_file=ca_file,
                 )
             except SuiteError as exc:
                 if args.py_spy == "on":

@@ -9,7 +9,9 @@ opened, so a runner process loads only the client it measures.
 - ``async``: ``async_clients.ASYNC_CLIENTS``, coroutine adapters returning an
   ``AsyncSession``, each with the event loop that drives it;
 - ``sync-download``, ``sync-upload``, ``async-download``, ``async-upload``: the
-  transfer adapters of ``transfer_clients``, opened with the body size as well.
+  transfer adapters of ``transfer_clients``, opened with the body size as well;
+- ``async-http2``: ``http2_clients.HTTP2_CLIENTS``, async adapters limited to one
+  HTTP/2 connection over TLS, opened with the CA file as well.
 
 To add a peer: write an ``_open_*`` function, add a ``ClientSpec`` to the table of its
 kind, then name it in a scenario's ``peers``.
@@ -21,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .async_clients import ASYNC_CLIENTS
+from .http2_clients import HTTP2_CLIENTS
 from .sessions import AsyncSession, BadResponse, ClientSpec, SyncSession
 from .sync_clients import SYNC_CLIENTS
 from .transfer_clients import (
@@ -49,6 +52,7 @@ CLIENTS: dict[str, Mapping[str, ClientSpec[Any]]] = {
     "sync-upload": SYNC_UPLOAD_CLIENTS,
     "async-download": ASYNC_DOWNLOAD_CLIENTS,
     "async-upload": ASYNC_UPLOAD_CLIENTS,
+    "async-http2": HTTP2_CLIENTS,
 }
 
 

@@ -31,6 +31,7 @@ class MeasureParams:
     client, and the size of its connection pool); 1 for the sync workloads.
     ``time_limit_s``, when set, stops handing out new requests once the measured
     loop has run that long (the requests in flight still complete and count).
+    ``ca_file``, for an ``https`` URL, is the CA certificate the clients trust.
     """
 
     url: str
@@ -39,6 +40,7 @@ class MeasureParams:
     expected_size: int
     concurrency: int = 1
     time_limit_s: float | None = None
+    ca_file: str | None = None
 
 
 @dataclass(frozen=True)

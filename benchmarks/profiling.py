@@ -100,6 +100,7 @@ def run_py_spy(
     output: Path,
     rate: int = 1000,
     time_limit_s: float | None = None,
+    ca_file: str | None = None,
 ) -> None:
     """Record a runner with py-spy into ``output`` (collapsed stacks, one per line).
 
@@ -135,6 +136,8 @@ def run_py_spy(
         command += ["--cpu", str(cpu)]
     if time_limit_s is not None:
         command += ["--time-limit", f"{time_limit_s:g}"]
+    if ca_file is not None:
+        command += ["--ca-file", ca_file]
     done = subprocess.run(
         command,
         cwd=PACKAGE_PARENT,

@@ -4,7 +4,7 @@ Started by the suite as::
 
     python -m benchmarks.runner --scenario sync-sequential --client darter \\
         --base-url http://127.0.0.1:PORT --requests 5000 --warmup 500 [--cpu N] \\
-        [--time-limit SECONDS] [--body-size BYTES]
+        [--time-limit SECONDS] [--body-size BYTES] [--ca-file PEM]
 
 It pins itself to ``--cpu`` (when given), raises its open-file limit when the
 scenario's concurrency needs it, runs the scenario's workload (open the client, warm
@@ -52,6 +52,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--cpu", type=int, default=None, help="pin this process to CPU")
     parser.add_argument("--profile", default=None, help="write cProfile stats here")
+    parser.add_argument(
+        "--ca-file", default=None, help="CA certificate to trust (https scenarios)"
+    )
     parser.add_argument(
         "--body-size",
         type=int,
@@ -141,6 +144,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         expected_size=body_size,
         concurrency=scenario.concurrency,
         time_limit_s=args.time_limit,
+        ca_file=args.ca_file,
     )
     profiler = None
     if args.profile:

@@ -12,9 +12,14 @@ The transfer scenarios (``download-sync``, ``download-async``, ``upload-sync``,
 reported in MB/s (``unit``) instead of requests/s; their quick mode uses smaller
 bodies (``quick_body_size``).
 
+``http2-c100`` sends the small GET at concurrency 100 over one HTTP/2 connection
+over TLS (``tls``: nginx's second server block, with a certificate the suite makes);
+every response is checked to be HTTP/2. There is no C reference for it yet (h2load,
+Debian's ``nghttp2-client``, would be one).
+
 Planned next, for whoever adds them (scenario: peers):
 
-- ``http2``: darter, httpx with h2;
+- ``http2-c1`` / ``http2-c1000`` and a sweep, and h2load as the HTTP/2 reference;
 - ``threads``: the sync peers, one client shared by N threads;
 - a C reference for the transfers (``curl -o /dev/null``).
 """
@@ -56,7 +61,8 @@ class Scenario:
     moves (``quick_body_size``, when set, in the quick mode); ``large_size``, when
     set, asks the server for a ``/large`` body of the mode's body size. ``unit`` is
     the throughput the report shows: ``req/s``, or ``MB/s`` (10^6 bytes of body per
-    second) for the transfers.
+    second) for the transfers. ``tls`` sends the requests to the server's TLS and
+    HTTP/2 port (``https``), with its CA file given to the clients.
     """
 
     name: str
@@ -80,6 +86,7 @@ class Scenario:
     quick_peers: tuple[str, ...] | None = None
     quick_body_size: int | None = None
     unit: str = "req/s"
+    tls: bool = False
 
     def size(self, quick: bool) -> int:
         """The body size each request moves in the given mode."""
@@ -175,6 +182,15 @@ def _async_scenario(
     )
 
 
+HTTP2_PEERS = (
+    "darter-asyncio",
+    "darter-uvloop",
+    "darter-trio",
+    "darter-anyio",
+    "httpx",
+    "httpx2",
+)
+
 MIB = 1 << 20
 SYNC_PEERS = ("darter", "httpx", "requests", "urllib3")
 TRANSFER_ASYNC_PEERS = (
@@ -258,6 +274,24 @@ SCENARIOS: dict[str, Scenario] = {
             quick_peers=_QUICK_C1000_PEERS,
             repetitions=3,
             time_limit_s=30.0,
+        ),
+        Scenario(
+            name="http2-c100",
+            description=(
+                f"GET of the {SMALL_SIZE}-byte body at concurrency 100 over one HTTP/2 "
+                "connection over TLS: 100 tasks sharing one async client (http2=True) "
+                "limited to 1 connection"
+            ),
+            workload="async-http2",
+            path=SMALL_PATH,
+            body_size=SMALL_SIZE,
+            peers=HTTP2_PEERS,
+            requests=10_000,
+            warmup=1_000,
+            quick_requests=2_000,
+            quick_warmup=200,
+            concurrency=100,
+            tls=True,
         ),
         _transfer_scenario("download", "sync"),
         _transfer_scenario("download", "async"),

@@ -67,6 +67,8 @@ AsyncOpener = Callable[[str, int], Awaitable[AsyncSession]]
 # The transfers' adapters also take the size of the body to move (an upload's).
 SyncTransferOpener = Callable[[str, int], SyncSession]
 AsyncTransferOpener = Callable[[str, int, int], Awaitable[AsyncSession]]
+# The HTTP/2 adapters also take the CA certificate file the client trusts.
+Http2Opener = Callable[[str, int, str], Awaitable[AsyncSession]]
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,7 @@ def run_runner(
     profile: str | None = None,
     time_limit_s: float | None = None,
     body_size: int | None = None,
+    ca_file: str | None = None,
 ) -> dict[str, Any]:
     """Measure ``client`` once in a fresh runner process; return its JSON record.
 
@@ -144,6 +145,8 @@ def run_runner(
         command += ["--time-limit", f"{time_limit_s:g}"]
     if body_size is not None:
         command += ["--body-size", str(body_size)]
+    if ca_file is not None:
+        command += ["--ca-file", ca_file]
     done = subprocess.run(
         command,
         cwd=PACKAGE_PARENT,
@@ -263,6 +266,11 @@ def _failure(client: str, repetition: int, sequence: int, exc: Exception) -> dic
     }
 
 
+def scenario_base_url(scenario: Scenario, server: NginxServer) -> str:
+    """Where the scenario's requests go: the TLS and HTTP/2 port, or plain HTTP."""
+    return server.tls_base_url if scenario.tls else server.base_url
+
+
 def _measure_client(
     scenario: Scenario,
     client: str,
@@ -276,12 +284,13 @@ def _measure_client(
     record = run_runner(
         scenario,
         client,
-        server.base_url,
+        scenario_base_url(scenario, server),
         requests,
         warmup,
         options.pinning.client_cpu,
         time_limit_s=scenario.time_limit(options.quick),
         body_size=scenario.size(options.quick),
+        ca_file=server.ca_file if scenario.tls else None,
     )
     seen: ServerCounters = server.counters().since(before)
     record["server_connections"] = seen.accepted
@@ -418,9 +427,10 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
         "source": source_revision(),
         "scenarios": {},
     }
-    with running_nginx(options.nginx, cpu=options.pinning.server_cpu, large_size=large_size) as (
-        server
-    ):
+    tls = any(scenario.tls for scenario in options.scenarios)
+    with running_nginx(
+        options.nginx, cpu=options.pinning.server_cpu, large_size=large_size, tls=tls
+    ) as server:
         results["server"] = {
             "name": "nginx",
             "version": server.version,

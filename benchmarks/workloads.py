@@ -10,7 +10,9 @@ closing) is counted.
 - ``async-concurrent`` (``async_workloads``): N tasks sharing one async client;
 - ``sync-download``, ``sync-upload``, ``async-download``, ``async-upload``: the
   same loops (one task for async) over the transfer adapters (``transfer_clients``),
-  whose fetch streams a large body in or sends one, and returns the byte count.
+  whose fetch streams a large body in or sends one, and returns the byte count;
+- ``async-http2``: the async loop over the HTTP/2 adapters (``http2_clients``), N
+  tasks sharing one client and its one HTTP/2 connection over TLS.
 
 Add a workload for a new kind of scenario (uploads, threads...) with a function of
 the same shape and an entry in ``WORKLOADS``.
@@ -39,6 +41,7 @@ from .sessions import (
     BadResponse,
     Body,
     ClientSpec,
+    Http2Opener,
     SyncOpener,
     SyncTransferOpener,
     body_size,
@@ -143,6 +146,23 @@ def run_async_transfer(
     return run_async_concurrent(sized, params, profiler)
 
 
+def run_async_http2(
+    spec: ClientSpec[Http2Opener], params: MeasureParams, profiler: Profiler | None = None
+) -> LoopFigures:
+    """The async loop over an HTTP/2 adapter, opened with the CA file to trust."""
+    if params.ca_file is None:
+        raise ValueError("the HTTP/2 workload needs the CA file of the TLS server")
+    ca_file = params.ca_file
+
+    def opener(url: str, pool_size: int) -> Awaitable[AsyncSession]:
+        return spec.open(url, pool_size, ca_file)
+
+    sized: ClientSpec[AsyncOpener] = ClientSpec(
+        spec.name, spec.module, spec.distribution, spec.api, opener, spec.loop, spec.requires
+    )
+    return run_async_concurrent(sized, params, profiler)
+
+
 WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
@@ -152,5 +172,6 @@ WORKLOADS: dict[str, Workload] = {
         Workload("async-download", "async-download", run_async_transfer),
         Workload("sync-upload", "sync-upload", run_sync_transfer),
         Workload("async-upload", "async-upload", run_async_transfer),
+        Workload("async-http2", "async-http2", run_async_http2),
     )
 }
