@@ -24,6 +24,7 @@ import gc
 import time
 from array import array
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from .measure import (
     LoopFigures,
@@ -129,21 +130,27 @@ def run_sync_transfer(
     return run_sync_sequential(sized, params, profiler)
 
 
+def _with_argument(
+    spec: ClientSpec[AsyncTransferOpener] | ClientSpec[Http2Opener], argument: Any
+) -> ClientSpec[AsyncOpener]:
+    """``spec`` with the third argument of its opener (body size, CA file) bound."""
+    open_with = spec.open
+
+    def opener(url: str, pool_size: int) -> Awaitable[AsyncSession]:
+        return open_with(url, pool_size, argument)
+
+    return ClientSpec(
+        spec.name, spec.module, spec.distribution, spec.api, opener, spec.loop, spec.requires
+    )
+
+
 def run_async_transfer(
     spec: ClientSpec[AsyncTransferOpener],
     params: MeasureParams,
     profiler: Profiler | None = None,
 ) -> LoopFigures:
     """The async loop (one task) over a transfer adapter, opened with the body size."""
-    size = params.expected_size
-
-    def opener(url: str, pool_size: int) -> Awaitable[AsyncSession]:
-        return spec.open(url, pool_size, size)
-
-    sized: ClientSpec[AsyncOpener] = ClientSpec(
-        spec.name, spec.module, spec.distribution, spec.api, opener, spec.loop, spec.requires
-    )
-    return run_async_concurrent(sized, params, profiler)
+    return run_async_concurrent(_with_argument(spec, params.expected_size), params, profiler)
 
 
 def run_async_http2(
@@ -152,15 +159,7 @@ def run_async_http2(
     """The async loop over an HTTP/2 adapter, opened with the CA file to trust."""
     if params.ca_file is None:
         raise ValueError("the HTTP/2 workload needs the CA file of the TLS server")
-    ca_file = params.ca_file
-
-    def opener(url: str, pool_size: int) -> Awaitable[AsyncSession]:
-        return spec.open(url, pool_size, ca_file)
-
-    sized: ClientSpec[AsyncOpener] = ClientSpec(
-        spec.name, spec.module, spec.distribution, spec.api, opener, spec.loop, spec.requires
-    )
-    return run_async_concurrent(sized, params, profiler)
+    return run_async_concurrent(_with_argument(spec, params.ca_file), params, profiler)
 
 
 WORKLOADS: dict[str, Workload] = {
