@@ -40,9 +40,6 @@ def _describe(exc: BaseException) -> str:
 #: Bytes the event loop may read at once into the receive buffer.
 RECEIVE_BUFFER_SIZE = 64 * 1024
 
-#: Writes larger than this are handed to the transport in slices of this size.
-WRITE_SLICE_SIZE = 256 * 1024
-
 _receive_buffers = threading.local()
 
 
@@ -224,17 +221,6 @@ class AsyncioStream(AsyncNetworkStream):
         waiter.set_exception(ReadTimeout("No data received within the read timeout."))
 
     async def write(self, data: bytes, timeout: float | None = None) -> None:
-        if len(data) > WRITE_SLICE_SIZE:
-            # A large body goes out a slice at a time, each after the previous one
-            # drained: the transport copies whatever the socket does not take at
-            # once into its own buffer, which would be most of a large body.
-            view = memoryview(data)
-            for start in range(0, len(view), WRITE_SLICE_SIZE):
-                await self._write(view[start : start + WRITE_SLICE_SIZE], timeout)
-            return
-        await self._write(data, timeout)
-
-    async def _write(self, data: bytes | memoryview, timeout: float | None) -> None:
         protocol = self._protocol
         if protocol.eof and self._transport.is_closing():
             raise WriteError("Writing to the connection failed: it is closed.")
