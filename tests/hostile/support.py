@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 import darter
-from tests.servers.scripted import SOCKET_TIMEOUT, Handler, read_request
+from tests.servers.scripted import SOCKET_TIMEOUT, Handler, ScriptedServer, read_request
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -130,6 +130,9 @@ class Log:
 
 
 Script = Callable[[socket.socket, int, Log], None]
+
+#: The ``scripted`` fixture: starts a scripted server running ``handler``.
+StartServer = Callable[[Handler], ScriptedServer]
 
 
 class Scripted:

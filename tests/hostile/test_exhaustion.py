@@ -26,6 +26,7 @@ from tests.hostile.support import (
     TIMEOUT,
     Log,
     Scripted,
+    StartServer,
     Stopwatch,
     answer_once,
     assert_pool_clean,
@@ -35,11 +36,10 @@ from tests.hostile.support import (
     serve_ok,
     wait_for,
 )
-from tests.servers.scripted import Handler, ScriptedServer, read_request_head
+from tests.servers.scripted import read_request_head
 
 pytestmark = pytest.mark.anyio
 
-StartServer = Callable[[Handler], ScriptedServer]
 
 MIB = 1 << 20
 #: What the client may allocate, at most, while a memory attack runs. The attacks

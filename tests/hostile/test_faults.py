@@ -28,6 +28,7 @@ from tests.hostile.support import (
     TIMEOUT,
     Log,
     Scripted,
+    StartServer,
     Stopwatch,
     answer_once,
     assert_pool_clean,
@@ -38,11 +39,9 @@ from tests.hostile.support import (
     settle,
     wait_for,
 )
-from tests.servers.scripted import Handler, ScriptedServer
 
 pytestmark = pytest.mark.anyio
 
-StartServer = Callable[[Handler], ScriptedServer]
 
 JSON = b'{"items": [1, 2, 3]}'
 

@@ -9,7 +9,6 @@ scripted server of ``h2_hostile``.
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
 import hpack
@@ -27,12 +26,17 @@ from tests.hostile.h2_hostile import (
     h2_handler,
 )
 from tests.hostile.isolated import run_isolated
-from tests.hostile.support import QUICK, TIMEOUT, Stopwatch, assert_pool_clean, concurrently
-from tests.servers.scripted import Handler, ScriptedServer
+from tests.hostile.support import (
+    QUICK,
+    TIMEOUT,
+    StartServer,
+    Stopwatch,
+    assert_pool_clean,
+    concurrently,
+)
 
 pytestmark = pytest.mark.anyio
 
-StartServer = Callable[[Handler], ScriptedServer]
 
 MIB = 1 << 20
 INTERNAL_ERROR = 0x2

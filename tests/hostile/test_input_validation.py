@@ -11,7 +11,6 @@ connections that carried no byte.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,15 +23,14 @@ from tests.hostile.support import (
     Log,
     Scripted,
     SilentListener,
+    StartServer,
     assert_pool_clean,
     send,
     serve_ok,
 )
-from tests.servers.scripted import Handler, ScriptedServer
 
 pytestmark = pytest.mark.anyio
 
-StartServer = Callable[[Handler], ScriptedServer]
 
 INJECTED = "\r\nX-Injected: 1"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Callable
 
 import pytest
 
@@ -21,16 +20,15 @@ from tests.hostile.support import (
     QUICK,
     TIMEOUT,
     Scripted,
+    StartServer,
     Stopwatch,
     answer_once,
     assert_pool_clean,
     linger,
 )
-from tests.servers.scripted import Handler, ScriptedServer
+from tests.servers.scripted import ScriptedServer
 
 pytestmark = pytest.mark.anyio
-
-StartServer = Callable[[Handler], ScriptedServer]
 
 
 def keep_open(conn: socket.socket) -> None:

@@ -19,6 +19,7 @@ from tests.hostile.support import (
     TIMEOUT,
     Log,
     Scripted,
+    StartServer,
     assert_pool_clean,
     linger,
     send,
@@ -26,11 +27,9 @@ from tests.hostile.support import (
     settle,
     wait_for,
 )
-from tests.servers.scripted import Handler, ScriptedServer
 
 pytestmark = pytest.mark.anyio
 
-StartServer = Callable[[Handler], ScriptedServer]
 
 EVIL = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nSet-Cookie: planted=1\r\n\r\nevil"
 

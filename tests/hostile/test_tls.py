@@ -8,18 +8,22 @@ accepted.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable
 
 import pytest
 
 import darter
 from tests.clients import ClientFactory
-from tests.hostile.support import TIMEOUT, Scripted, assert_pool_clean, over_tls, serve_ok
-from tests.servers.scripted import Handler, ScriptedServer
+from tests.hostile.support import (
+    TIMEOUT,
+    Scripted,
+    StartServer,
+    assert_pool_clean,
+    over_tls,
+    serve_ok,
+)
 
 pytestmark = pytest.mark.anyio
 
-StartServer = Callable[[Handler], ScriptedServer]
 
 #: id -> (server certificate, whether the client trusts the test CA)
 REFUSED = {
