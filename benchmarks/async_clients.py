@@ -18,7 +18,7 @@ flight a slow client would otherwise fail instead of being measured.
 
 from __future__ import annotations
 
-from .sessions import AsyncOpener, AsyncSession, ClientSpec, check_status
+from .sessions import AsyncOpener, AsyncSession, ClientSpec, check_status, darter_async_specs
 
 TIMEOUT_S = 120.0
 
@@ -37,20 +37,11 @@ async def _open_darter(url: str, pool_size: int, backend: str, name: str) -> Asy
     return AsyncSession(fetch, client.aclose)
 
 
-async def _open_darter_asyncio(url: str, pool_size: int) -> AsyncSession:
-    return await _open_darter(url, pool_size, "asyncio", "darter-asyncio")
+def _darter_opener(backend: str, name: str) -> AsyncOpener:
+    async def open_variant(url: str, pool_size: int) -> AsyncSession:
+        return await _open_darter(url, pool_size, backend, name)
 
-
-async def _open_darter_uvloop(url: str, pool_size: int) -> AsyncSession:
-    return await _open_darter(url, pool_size, "asyncio", "darter-uvloop")
-
-
-async def _open_darter_trio(url: str, pool_size: int) -> AsyncSession:
-    return await _open_darter(url, pool_size, "trio", "darter-trio")
-
-
-async def _open_darter_anyio(url: str, pool_size: int) -> AsyncSession:
-    return await _open_darter(url, pool_size, "anyio", "darter-anyio")
+    return open_variant
 
 
 async def _open_aiohttp(url: str, pool_size: int) -> AsyncSession:
@@ -100,68 +91,31 @@ async def _open_httpx2(url: str, pool_size: int) -> AsyncSession:
 
 _DARTER_API = "darter.AsyncClient(backend={!r})"
 
-ASYNC_CLIENTS: dict[str, ClientSpec[AsyncOpener]] = {
-    spec.name: spec
-    for spec in (
-        ClientSpec(
-            "darter-asyncio",
-            "darter",
-            "darter",
-            _DARTER_API.format("asyncio"),
-            _open_darter_asyncio,
-            loop="asyncio",
-        ),
-        ClientSpec(
-            "darter-uvloop",
-            "darter",
-            "darter",
-            _DARTER_API.format("asyncio"),
-            _open_darter_uvloop,
-            loop="uvloop",
-            requires=("uvloop",),
-        ),
-        ClientSpec(
-            "darter-trio",
-            "darter",
-            "darter",
-            _DARTER_API.format("trio"),
-            _open_darter_trio,
-            loop="trio",
-            requires=("trio",),
-        ),
-        ClientSpec(
-            "darter-anyio",
-            "darter",
-            "darter",
-            _DARTER_API.format("anyio"),
-            _open_darter_anyio,
-            loop="asyncio",
-            requires=("anyio",),
-        ),
-        ClientSpec(
-            "aiohttp", "aiohttp", "aiohttp", "aiohttp.ClientSession", _open_aiohttp, loop="asyncio"
-        ),
-        ClientSpec(
-            "aiohttp-uvloop",
-            "aiohttp",
-            "aiohttp",
-            "aiohttp.ClientSession",
-            _open_aiohttp,
-            loop="uvloop",
-            requires=("uvloop",),
-        ),
-        ClientSpec("httpx", "httpx", "httpx", "httpx.AsyncClient", _open_httpx, loop="asyncio"),
-        ClientSpec(
-            "httpx-trio",
-            "httpx",
-            "httpx",
-            "httpx.AsyncClient",
-            _open_httpx,
-            loop="trio",
-            requires=("trio",),
-        ),
-        ClientSpec(
-            "httpx2", "httpx2", "httpx2", "httpx2.AsyncClient", _open_httpx2, loop="asyncio"
-        ),
-    )
-}
+_SPECS: list[ClientSpec[AsyncOpener]] = [
+    *darter_async_specs(_DARTER_API, _darter_opener),
+    ClientSpec(
+        "aiohttp", "aiohttp", "aiohttp", "aiohttp.ClientSession", _open_aiohttp, loop="asyncio"
+    ),
+    ClientSpec(
+        "aiohttp-uvloop",
+        "aiohttp",
+        "aiohttp",
+        "aiohttp.ClientSession",
+        _open_aiohttp,
+        loop="uvloop",
+        requires=("uvloop",),
+    ),
+    ClientSpec("httpx", "httpx", "httpx", "httpx.AsyncClient", _open_httpx, loop="asyncio"),
+    ClientSpec(
+        "httpx-trio",
+        "httpx",
+        "httpx",
+        "httpx.AsyncClient",
+        _open_httpx,
+        loop="trio",
+        requires=("trio",),
+    ),
+    ClientSpec("httpx2", "httpx2", "httpx2", "httpx2.AsyncClient", _open_httpx2, loop="asyncio"),
+]
+
+ASYNC_CLIENTS: dict[str, ClientSpec[AsyncOpener]] = {spec.name: spec for spec in _SPECS}

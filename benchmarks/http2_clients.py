@@ -18,7 +18,14 @@ import ssl
 from typing import Any
 
 from .async_clients import TIMEOUT_S
-from .sessions import AsyncSession, BadResponse, ClientSpec, Http2Opener, check_status
+from .sessions import (
+    AsyncSession,
+    BadResponse,
+    ClientSpec,
+    Http2Opener,
+    check_status,
+    darter_async_specs,
+)
 
 HTTP2 = "HTTP/2"
 
@@ -60,20 +67,11 @@ async def _open_darter(url: str, ca_file: str, backend: str, name: str) -> Async
     return _session(client, url, name)
 
 
-async def _open_darter_asyncio(url: str, pool_size: int, ca_file: str) -> AsyncSession:
-    return await _open_darter(url, ca_file, "asyncio", "darter-asyncio")
+def _darter_opener(backend: str, name: str) -> Http2Opener:
+    async def open_variant(url: str, pool_size: int, ca_file: str) -> AsyncSession:
+        return await _open_darter(url, ca_file, backend, name)
 
-
-async def _open_darter_uvloop(url: str, pool_size: int, ca_file: str) -> AsyncSession:
-    return await _open_darter(url, ca_file, "asyncio", "darter-uvloop")
-
-
-async def _open_darter_trio(url: str, pool_size: int, ca_file: str) -> AsyncSession:
-    return await _open_darter(url, ca_file, "trio", "darter-trio")
-
-
-async def _open_darter_anyio(url: str, pool_size: int, ca_file: str) -> AsyncSession:
-    return await _open_darter(url, ca_file, "anyio", "darter-anyio")
+    return open_variant
 
 
 async def _open_httpx(url: str, pool_size: int, ca_file: str) -> AsyncSession:
@@ -98,62 +96,26 @@ async def _open_httpx2(url: str, pool_size: int, ca_file: str) -> AsyncSession:
 
 _DARTER_API = "darter.AsyncClient(backend={!r}, http2=True)"
 
-HTTP2_CLIENTS: dict[str, ClientSpec[Http2Opener]] = {
-    spec.name: spec
-    for spec in (
-        ClientSpec(
-            "darter-asyncio",
-            "darter",
-            "darter",
-            _DARTER_API.format("asyncio"),
-            _open_darter_asyncio,
-            loop="asyncio",
-            requires=("h2",),
-        ),
-        ClientSpec(
-            "darter-uvloop",
-            "darter",
-            "darter",
-            _DARTER_API.format("asyncio"),
-            _open_darter_uvloop,
-            loop="uvloop",
-            requires=("h2", "uvloop"),
-        ),
-        ClientSpec(
-            "darter-trio",
-            "darter",
-            "darter",
-            _DARTER_API.format("trio"),
-            _open_darter_trio,
-            loop="trio",
-            requires=("h2", "trio"),
-        ),
-        ClientSpec(
-            "darter-anyio",
-            "darter",
-            "darter",
-            _DARTER_API.format("anyio"),
-            _open_darter_anyio,
-            loop="asyncio",
-            requires=("h2", "anyio"),
-        ),
-        ClientSpec(
-            "httpx",
-            "httpx",
-            "httpx",
-            "httpx.AsyncClient(http2=True)",
-            _open_httpx,
-            loop="asyncio",
-            requires=("h2",),
-        ),
-        ClientSpec(
-            "httpx2",
-            "httpx2",
-            "httpx2",
-            "httpx2.AsyncClient(http2=True)",
-            _open_httpx2,
-            loop="asyncio",
-            requires=("h2",),
-        ),
-    )
-}
+_SPECS: list[ClientSpec[Http2Opener]] = [
+    *darter_async_specs(_DARTER_API, _darter_opener, requires=("h2",)),
+    ClientSpec(
+        "httpx",
+        "httpx",
+        "httpx",
+        "httpx.AsyncClient(http2=True)",
+        _open_httpx,
+        loop="asyncio",
+        requires=("h2",),
+    ),
+    ClientSpec(
+        "httpx2",
+        "httpx2",
+        "httpx2",
+        "httpx2.AsyncClient(http2=True)",
+        _open_httpx2,
+        loop="asyncio",
+        requires=("h2",),
+    ),
+]
+
+HTTP2_CLIENTS: dict[str, ClientSpec[Http2Opener]] = {spec.name: spec for spec in _SPECS}

@@ -97,3 +97,35 @@ class ClientSpec(Generic[OpenT]):
         """The command that installs what this adapter needs (all of it when present)."""
         missing = self.missing() or [self.distribution, *self.requires]
         return f"python -m pip install {' '.join(missing)}"
+
+
+#: darter's async variants: name, ``backend=`` argument, the loop that drives it, and
+#: the modules it needs beyond darter.
+DARTER_ASYNC_VARIANTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("darter-asyncio", "asyncio", "asyncio", ()),
+    ("darter-uvloop", "asyncio", "uvloop", ("uvloop",)),
+    ("darter-trio", "trio", "trio", ("trio",)),
+    ("darter-anyio", "anyio", "asyncio", ("anyio",)),
+)
+
+
+def darter_async_specs(
+    api: str, opener_for: Callable[[str, str], OpenT], requires: tuple[str, ...] = ()
+) -> list[ClientSpec[OpenT]]:
+    """One spec per darter async variant, in ``DARTER_ASYNC_VARIANTS`` order.
+
+    ``api`` is formatted with the backend name; ``opener_for(backend, name)`` gives
+    the variant's opener; ``requires`` are modules every variant needs (``h2``).
+    """
+    return [
+        ClientSpec(
+            name,
+            "darter",
+            "darter",
+            api.format(backend),
+            opener_for(backend, name),
+            loop=loop,
+            requires=requires + extra,
+        )
+        for name, backend, loop, extra in DARTER_ASYNC_VARIANTS
+    ]

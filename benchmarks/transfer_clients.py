@@ -26,6 +26,7 @@ from .sessions import (
     SyncSession,
     SyncTransferOpener,
     check_status,
+    darter_async_specs,
 )
 
 CHUNK_SIZE = 64 * 1024
@@ -328,24 +329,9 @@ _DARTER_API = "darter.AsyncClient(backend={!r})"
 def _async_table(
     direction: str, aiohttp: AsyncTransferOpener, httpx: AsyncTransferOpener
 ) -> dict[str, ClientSpec[AsyncTransferOpener]]:
-    darter = [
-        ("darter-asyncio", "asyncio", "asyncio", ()),
-        ("darter-uvloop", "asyncio", "uvloop", ("uvloop",)),
-        ("darter-trio", "trio", "trio", ("trio",)),
-        ("darter-anyio", "anyio", "asyncio", ("anyio",)),
-    ]
-    specs: list[ClientSpec[AsyncTransferOpener]] = [
-        ClientSpec(
-            name,
-            "darter",
-            "darter",
-            _DARTER_API.format(backend),
-            _darter_variant(direction, backend, name),
-            loop=loop,
-            requires=requires,
-        )
-        for name, backend, loop, requires in darter
-    ]
+    specs = darter_async_specs(
+        _DARTER_API, lambda backend, name: _darter_variant(direction, backend, name)
+    )
     specs += [
         ClientSpec("aiohttp", "aiohttp", "aiohttp", "aiohttp.ClientSession", aiohttp, "asyncio"),
         ClientSpec("httpx", "httpx", "httpx", "httpx.AsyncClient", httpx, "asyncio"),
