@@ -10,15 +10,6 @@ import pytest
 
 from benchmarks.cli import EXIT_MISSING, main
 from benchmarks.scenarios import ASYNC_PEERS
-from benchmarks.server import INSTALL_HINT, find_nginx
-
-
-def _require_nginx() -> None:
-    """Fail (never skip) when the end-to-end tests cannot find nginx."""
-    if find_nginx() is None:
-        pytest.fail(
-            f"nginx is required by this test and was not found; install it:\n{INSTALL_HINT}"
-        )
 
 
 def _load_only_results(folder: Path) -> dict[str, Any]:
@@ -54,8 +45,8 @@ def test_clients_matching_no_scenario(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 @pytest.mark.network
+@pytest.mark.usefixtures("nginx_binary")
 def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _require_nginx()
     status = main(
         [
             "run",
@@ -95,9 +86,9 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 @pytest.mark.network
+@pytest.mark.usefixtures("nginx_binary")
 def test_every_async_peer_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """One tiny run of each async adapter at concurrency 10, on its event loop."""
-    _require_nginx()
     status = main(
         [
             "run",
@@ -136,9 +127,9 @@ def test_every_async_peer_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.network
+@pytest.mark.usefixtures("nginx_binary")
 def test_tiny_sweep_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The whole sweep, up to 1,000 connections, with one client per kind of loop."""
-    _require_nginx()
     status = main(
         [
             "run",

@@ -11,19 +11,9 @@ from benchmarks.http2_clients import check_http2
 from benchmarks.measure import MeasureParams
 from benchmarks.resources import SMALL_PATH, SMALL_SIZE
 from benchmarks.scenarios import SCENARIOS
-from benchmarks.server import INSTALL_HINT, NginxConfig, find_nginx, running_nginx
+from benchmarks.server import NginxConfig, running_nginx
 from benchmarks.sessions import BadResponse
 from benchmarks.workloads import WORKLOADS
-
-
-def _nginx() -> str:
-    """nginx's binary; fails (never skips) when it is missing."""
-    binary = find_nginx()
-    if binary is None:
-        pytest.fail(
-            f"nginx is required by this test and was not found; install it:\n{INSTALL_HINT}"
-        )
-    return binary
 
 
 def test_http2_scenario_shape() -> None:
@@ -56,11 +46,11 @@ def test_a_response_over_http_1_1_is_an_error() -> None:
         check_http2("HTTP/1.1", "darter")
 
 
-def test_every_http2_peer_end_to_end() -> None:
+def test_every_http2_peer_end_to_end(nginx_binary: str) -> None:
     """Each peer makes its requests through one connection, every one over HTTP/2."""
     scenario = SCENARIOS["http2-c100"]
     workload = WORKLOADS[scenario.workload]
-    with running_nginx(_nginx(), tls=True) as server:
+    with running_nginx(nginx_binary, tls=True) as server:
         assert server.tls_base_url.startswith("https://127.0.0.1:")
         for client in scenario.peers:
             before = server.counters()

@@ -12,7 +12,7 @@ from benchmarks.report import add_summaries, render_markdown
 from benchmarks.resources import LARGE_PATH, UPLOAD_PATH
 from benchmarks.runner import figures_to_record
 from benchmarks.scenarios import SCENARIOS, select
-from benchmarks.server import INSTALL_HINT, find_nginx, running_nginx
+from benchmarks.server import running_nginx
 from benchmarks.sessions import BadResponse
 from benchmarks.transfer_clients import upload_body
 from benchmarks.workloads import WORKLOADS, run_sync_transfer
@@ -21,16 +21,6 @@ from benchmarks.workloads import WORKLOADS, run_sync_transfer
 LARGE = (1 << 20) + 12_345
 UPLOAD = (512 << 10) + 77
 TRANSFERS = ("download-sync", "download-async", "upload-sync", "upload-async")
-
-
-def _nginx() -> str:
-    """nginx's binary; fails (never skips) when it is missing."""
-    binary = find_nginx()
-    if binary is None:
-        pytest.fail(
-            f"nginx is required by this test and was not found; install it:\n{INSTALL_HINT}"
-        )
-    return binary
 
 
 def test_transfer_scenarios_move_large_bodies_and_report_mb_per_s() -> None:
@@ -54,12 +44,12 @@ def test_transfer_scenarios_move_large_bodies_and_report_mb_per_s() -> None:
 
 
 @pytest.mark.parametrize("name", TRANSFERS)
-def test_every_transfer_peer_end_to_end(name: str) -> None:
+def test_every_transfer_peer_end_to_end(nginx_binary: str, name: str) -> None:
     """Each peer moves the whole body, twice after a warm-up, through real nginx."""
     scenario = SCENARIOS[name]
     workload = WORKLOADS[scenario.workload]
     size = LARGE if scenario.path == LARGE_PATH else UPLOAD
-    with running_nginx(_nginx(), large_size=LARGE) as server:
+    with running_nginx(nginx_binary, large_size=LARGE) as server:
         for client in scenario.peers:
             before = server.counters()
             spec = CLIENTS[workload.kind][client]
@@ -73,8 +63,8 @@ def test_every_transfer_peer_end_to_end(name: str) -> None:
             assert record["mb_per_s"] == pytest.approx(2 * size / figures.wall_s / 1e6)
 
 
-def test_a_short_download_is_an_error() -> None:
-    with running_nginx(_nginx(), large_size=LARGE) as server:
+def test_a_short_download_is_an_error(nginx_binary: str) -> None:
+    with running_nginx(nginx_binary, large_size=LARGE) as server:
         spec = CLIENTS["sync-download"]["darter"]
         params = MeasureParams(server.url(LARGE_PATH), 1, 0, LARGE + 1)
         with pytest.raises(BadResponse, match=f"body of {LARGE} bytes"):
