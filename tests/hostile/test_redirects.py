@@ -390,3 +390,18 @@ async def test_compressed_redirect_body_is_never_decoded(
         assert response.text == "ok"
         await assert_pool_clean(client, good_url)
     assert peak < 16 * MIB, f"peak {peak} bytes"
+
+
+async def test_redirect_to_another_protocol_not_followed_is_returned(
+    make_client: ClientFactory, scripted: StartServer, good_url: str
+) -> None:
+    # Only following it is refused: the 3xx itself is a valid answer to give back.
+    handler = Scripted(routes({b"/start": redirect(b"ftp://127.0.0.1/file")}))
+    server = scripted(handler)
+    async with make_client(timeout=TIMEOUT) as client:
+        response = await client.get(server.url + "/start")
+        assert response.is_redirect
+        assert response.headers["location"] == "ftp://127.0.0.1/file"
+        assert response.next_request is None
+        await assert_pool_clean(client, good_url)
+    assert len(handler.log.exchanges) == 1
