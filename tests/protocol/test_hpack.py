@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hpack
 import pytest
+from hpack import NeverIndexedHeaderTuple
 from hpack.exceptions import (
     HPACKDecodingError,
     InvalidTableIndex,
@@ -14,7 +15,7 @@ from hpack.exceptions import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from darter._protocol._hpack import HeaderBlockDecoder
+from darter._protocol._hpack import HeaderBlockDecoder, HeaderBlockEncoder
 
 #: A dynamic table size update to 256 bytes (RFC 7541 §6.3), as the examples use.
 SIZE_256 = bytes.fromhex("3fe101")
@@ -151,3 +152,66 @@ def test_an_entry_larger_than_the_table_empties_it() -> None:
     assert decoder.decode(big) == [(b"c", b"v" * 70)]
     with pytest.raises(InvalidTableIndex):
         decoder.decode(b"\xbe")
+
+
+_fields = st.lists(
+    st.tuples(
+        st.one_of(
+            _token,
+            st.sampled_from([b":method", b":path", b":authority", b"accept", b"cookie"]),
+        ),
+        st.one_of(st.binary(max_size=40), st.sampled_from([b"GET", b"/", b"*/*"])),
+    ).map(lambda field: field if field[0] != b"cookie" else NeverIndexedHeaderTuple(*field)),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    blocks=st.lists(_fields, min_size=1, max_size=6),
+    table_sizes=st.lists(st.sampled_from([None, 0, 64, 256, 4096, 65536]), min_size=6, max_size=6),
+)
+def test_blocks_from_our_encoder_decode_with_hpack_and_with_ours(
+    blocks: list[list[tuple[bytes, bytes]]], table_sizes: list[int | None]
+) -> None:
+    encoder = HeaderBlockEncoder()
+    oracle = hpack.Decoder()
+    ours = HeaderBlockDecoder()
+    for block, table_size in zip(blocks, table_sizes, strict=False):
+        if table_size is not None:
+            encoder.header_table_size = table_size
+        encoded = encoder.encode(block)
+        assert [tuple(field) for field in oracle.decode(encoded, raw=True)] == block
+        assert ours.decode(encoded) == block
+
+
+def test_the_encoder_refers_to_repeated_fields_by_index() -> None:
+    encoder = HeaderBlockEncoder()
+    fields = [(b":method", b"GET"), (b":authority", b"example.com"), (b"user-agent", b"darter")]
+    first = encoder.encode(fields)
+    second = encoder.encode(fields)
+    # GET is in the static table (index 2); the two others were added to the
+    # dynamic table by the first block (newest first: 62, 63).
+    assert second == bytes((0x82, 0x80 | 63, 0x80 | 62))
+    assert len(first) > len(second)
+
+
+def test_paths_and_never_indexed_fields_stay_out_of_the_table() -> None:
+    encoder = HeaderBlockEncoder()
+    fields = [(b":path", b"/a"), NeverIndexedHeaderTuple(b"authorization", b"secret")]
+    first = encoder.encode(fields)
+    assert encoder.encode(fields) == first
+    assert first[0] == 0x04  # literal without indexing, name :path (index 4)
+    assert (
+        first[4] == 0x1F
+    )  # after "/a" (3 bytes): never indexed, name authorization (index 23 = 15 + 8)
+
+
+def test_a_smaller_table_size_is_announced_at_the_start_of_the_next_block() -> None:
+    encoder = HeaderBlockEncoder()
+    encoder.encode([(b"x-a", b"1")])
+    encoder.header_table_size = 0
+    assert encoder.header_table_size == 0
+    block = encoder.encode([(b"x-a", b"1")])
+    assert block[0] == 0x20  # size update to 0
+    assert hpack.Decoder().decode(block, raw=True) == [(b"x-a", b"1")]

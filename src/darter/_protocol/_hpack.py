@@ -1,20 +1,35 @@
-"""An HPACK header-block decoder (RFC 7541) for the HTTP/2 client machine.
+"""HPACK (RFC 7541) header-block coding for the HTTP/2 client machine.
 
-``h2`` decodes header blocks with ``hpack.Decoder``; the machine puts this one in
-its place (``H2Connection.decoder``), with the same interface as far as ``h2``
-uses it: ``decode(block, raw=True)``, ``max_header_list_size`` and
-``max_allowed_table_size``, raising ``hpack``'s exceptions, which ``h2`` turns into
-connection errors.
+``h2`` codes header blocks with ``hpack.Encoder`` and ``hpack.Decoder``; the
+machine puts ``HeaderBlockEncoder`` and ``HeaderBlockDecoder`` in their place
+(``H2Connection.encoder`` and ``.decoder``), with the same interface as far as
+``h2`` uses it: ``encode(fields)`` and ``header_table_size``; ``decode(block,
+raw=True)``, ``max_header_list_size`` and ``max_allowed_table_size``, raising
+``hpack``'s exceptions, which ``h2`` turns into connection errors. The Huffman
+code itself and the static table are ``hpack``'s.
 
-Why a decoder of our own: decoding the response heads was the largest single cost
-of an HTTP/2 request. Servers send the same strings again and again (nginx, for
-one, sends every field as a Huffman-coded literal without indexing), and Huffman
-decoding in Python costs a loop step per four bits. Here a decoded string is kept
-in a small process-wide table keyed by its encoded bytes, so a repeated string
-costs one dictionary lookup; the block is walked with offsets into one ``bytes``
-object, without slicing the rest of it at every field.
+Why our own: coding the heads was the largest single cost of an HTTP/2 request.
+The same strings come back request after request, and Huffman coding in Python
+costs a loop step per byte (encoding) or per four bits (decoding). Here a coded
+string is kept in a small process-wide table keyed by its input, so a repeated
+string costs one dictionary lookup; blocks are walked with offsets, without
+slicing the rest of a block at every field; the encoder finds a field in its
+dynamic table with one dictionary lookup.
 
-Decisions:
+Encoder decisions:
+
+* Fields that are in the static table are sent as an index; others are sent as
+  a literal with incremental indexing, so that the next request refers to them by
+  index, except: ``:path`` (it changes from request to request and would push the
+  fields that repeat out of the table), fields marked never-indexed
+  (``hpack.NeverIndexedHeaderTuple``: credentials, short cookies) and fields
+  larger than half the table.
+* A string is Huffman-coded when that is shorter (RFC 7541 §5.2).
+* When the server changes SETTINGS_HEADER_TABLE_SIZE, the table shrinks at once
+  and the next block starts with a dynamic table size update (§4.2). The table
+  never grows beyond the 4,096 bytes every peer allows by default.
+
+Decoder decisions:
 
 * Integers are at most ``_MAX_INTEGER_OCTETS`` continuation bytes long, enough for
   any size or index this decoder accepts, so a run of 0x80 bytes cannot make it
@@ -27,18 +42,23 @@ Decisions:
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from typing import Final
 
+from hpack import NeverIndexedHeaderTuple
 from hpack.exceptions import (
     HPACKDecodingError,
     InvalidTableIndex,
     InvalidTableSizeError,
     OversizedHeaderListError,
 )
+from hpack.huffman import HuffmanEncoder
+from hpack.huffman_constants import REQUEST_CODES, REQUEST_CODES_LENGTH
 from hpack.huffman_table import decode_huffman
 from hpack.table import HeaderTable
 
-__all__ = ["HeaderBlockDecoder"]
+__all__ = ["HeaderBlockDecoder", "HeaderBlockEncoder"]
 
 #: (name, value) pairs of the static table (RFC 7541 Appendix A), index 1 first.
 _STATIC: Final[tuple[tuple[bytes, bytes], ...]] = HeaderTable.STATIC_TABLE
@@ -57,15 +77,138 @@ _HUFFMAN_CACHE_ENTRIES: Final = 1_024
 _HUFFMAN_CACHE_MAX_LENGTH: Final = 96
 
 
+#: Fields of the static table by (name, value), and the first index of each name.
+_STATIC_FIELDS: Final = {field: index for index, field in reversed(list(enumerate(_STATIC, 1)))}
+_STATIC_NAMES: Final = {name: index for index, (name, _) in reversed(list(enumerate(_STATIC, 1)))}
+#: Coded string literals (length prefix included) by the string, for the encoder.
+_LITERAL_CACHE: dict[bytes, bytes] = {}
+_huffman_encode: Final = HuffmanEncoder(REQUEST_CODES, REQUEST_CODES_LENGTH).encode
+
+
+def _cached(cache: dict[bytes, bytes], key: bytes, value: bytes) -> bytes:
+    """Keep ``value`` under ``key`` if it is short; the table is emptied when full."""
+    if len(key) <= _HUFFMAN_CACHE_MAX_LENGTH:
+        if len(cache) >= _HUFFMAN_CACHE_ENTRIES:
+            cache.clear()
+        cache[key] = value
+    return value
+
+
 def _huffman(encoded: bytes) -> bytes:
     decoded = _HUFFMAN_CACHE.get(encoded)
     if decoded is None:
-        decoded = decode_huffman(encoded)
-        if len(encoded) <= _HUFFMAN_CACHE_MAX_LENGTH:
-            if len(_HUFFMAN_CACHE) >= _HUFFMAN_CACHE_ENTRIES:
-                _HUFFMAN_CACHE.clear()
-            _HUFFMAN_CACHE[encoded] = decoded
+        decoded = _cached(_HUFFMAN_CACHE, encoded, decode_huffman(encoded))
     return decoded
+
+
+def _literal(string: bytes) -> bytes:
+    """The string literal (RFC 7541 §5.2) of ``string``: Huffman-coded if shorter."""
+    coded = _LITERAL_CACHE.get(string)
+    if coded is None:
+        huffman = _huffman_encode(string)
+        if len(huffman) < len(string):
+            coded = _integer_bytes(len(huffman), 7, 0x80) + huffman
+        else:
+            coded = _integer_bytes(len(string), 7, 0) + string
+        _cached(_LITERAL_CACHE, string, coded)
+    return coded
+
+
+def _integer_bytes(value: int, prefix: int, flags: int) -> bytes:
+    """``value`` as an integer with a ``prefix``-bit prefix (RFC 7541 §5.1), the
+    first byte's other bits set to ``flags``."""
+    mask = (1 << prefix) - 1
+    if value < mask:
+        return bytes((flags | value,))
+    out = bytearray((flags | mask,))
+    value -= mask
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+class HeaderBlockEncoder:
+    """Encodes the header blocks of one connection (it owns its dynamic table).
+
+    Set ``header_table_size`` to the server's SETTINGS_HEADER_TABLE_SIZE.
+    """
+
+    __slots__ = ("_entries", "_inserted", "_limit", "_numbers", "_pending_update", "_size")
+
+    def __init__(self) -> None:
+        self._limit = _DEFAULT_TABLE_SIZE
+        #: The dynamic table, oldest first, with each entry's insertion number.
+        self._entries: deque[tuple[tuple[bytes, bytes], int]] = deque()
+        self._numbers: dict[tuple[bytes, bytes], int] = {}
+        self._inserted = 0
+        self._size = 0
+        self._pending_update = False
+
+    @property
+    def header_table_size(self) -> int:
+        """The size of the dynamic table in use."""
+        return self._limit
+
+    @header_table_size.setter
+    def header_table_size(self, size: int) -> None:
+        size = min(size, _DEFAULT_TABLE_SIZE)
+        if size != self._limit:
+            self._limit = size
+            self._pending_update = True
+            self._make_room(0)
+
+    def encode(self, fields: Iterable[tuple[bytes, bytes]], huffman: bool = True) -> bytes:
+        """Encode one header block. ``huffman`` is accepted for ``hpack``
+        compatibility: a string is Huffman-coded whenever that is shorter."""
+        out: list[bytes] = []
+        if self._pending_update:
+            self._pending_update = False
+            out.append(_integer_bytes(self._limit, 5, 0x20))
+        numbers = self._numbers
+        for field in fields:
+            key = (field[0], field[1])
+            index = _STATIC_FIELDS.get(key)
+            if index is not None:
+                out.append(_integer_bytes(index, 7, 0x80))
+                continue
+            number = numbers.get(key)
+            if number is not None:
+                out.append(_integer_bytes(_STATIC_SIZE + 1 + self._inserted - number, 7, 0x80))
+                continue
+            name, value = key
+            size = len(name) + len(value) + _ENTRY_OVERHEAD
+            if isinstance(field, NeverIndexedHeaderTuple):
+                prefix, flags = 4, 0x10
+            elif name == b":path" or size > self._limit // 2:
+                prefix, flags = 4, 0x00
+            else:
+                prefix, flags = 6, 0x40
+                self._add(key, size)
+            name_index = _STATIC_NAMES.get(name)
+            if name_index is None:
+                out.append(bytes((flags,)))
+                out.append(_literal(name))
+            else:
+                out.append(_integer_bytes(name_index, prefix, flags))
+            out.append(_literal(value))
+        return b"".join(out)
+
+    def _add(self, key: tuple[bytes, bytes], size: int) -> None:
+        self._make_room(size)
+        self._inserted += 1
+        self._entries.append((key, self._inserted))
+        self._numbers[key] = self._inserted
+        self._size += size
+
+    def _make_room(self, size: int) -> None:
+        entries = self._entries
+        while entries and self._size + size > self._limit:
+            (name, value), number = entries.popleft()
+            self._size -= len(name) + len(value) + _ENTRY_OVERHEAD
+            if self._numbers.get((name, value)) == number:
+                del self._numbers[(name, value)]
 
 
 class HeaderBlockDecoder:

@@ -127,7 +127,7 @@ from h2.settings import SettingCodes, Settings
 
 from darter._exceptions import LocalProtocolError, RemoteProtocolError
 
-from ._hpack import HeaderBlockDecoder
+from ._hpack import HeaderBlockDecoder, HeaderBlockEncoder
 from ._http2_frames import FrameError, FrameScanner, GoAway
 from ._http2_headers import request_headers, response_head, response_trailers
 from ._http11_parse import HeaderField
@@ -323,7 +323,8 @@ class HTTP2Machine:
             },
         )
         # Enforced from the first frame, whether or not the server acknowledged it.
-        # Our decoder has the interface h2 uses of hpack's (see _hpack), not its type.
+        # Ours have the interface h2 uses of hpack's coders (see _hpack), not their types.
+        conn.encoder = HeaderBlockEncoder()  # type: ignore[assignment]
         conn.decoder = HeaderBlockDecoder(max_header_list_size)  # type: ignore[assignment]
         self._conn = conn
         self._streams: dict[int, _Stream] = {}
