@@ -38,7 +38,14 @@ _CLIENT_FIGURES = (
     "peak_rss_mb",
 )
 # Figures summarized only when every run has them (older results files lack them).
-_OPTIONAL_FIGURES = ("requests", "server_connections", "server_requests", "mb_per_s")
+_OPTIONAL_FIGURES = (
+    "requests",
+    "server_connections",
+    "server_requests",
+    "mb_per_s",
+    "server_tls_connections",
+    "server_tls_resumed",
+)
 _REFERENCE_FIGURES = ("req_per_s", "cpu_us_per_req", "latency_p50_us", "latency_p99_us")
 
 
@@ -366,7 +373,30 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
             f"Opened more connections than the {_plural(pool, 'connection')} the work "
             f"needs (per run, warm-up included: median, and the most): {', '.join(churn)}."
         )
+    notes += _tls_resumption_note(scenario)
     return [line for note in notes for line in (note, "")]
+
+
+def _tls_resumption_note(scenario: Mapping[str, Any]) -> list[str]:
+    """How many of each client's TLS connections resumed a session, when it opened many.
+
+    nginx logs whether each TLS handshake resumed a session; with a single connection
+    per run there is nothing to resume, and nothing is said.
+    """
+    counts = []
+    for client, data in scenario["clients"].items():
+        summary = data.get("summary", {})
+        connections = summary.get("server_tls_connections")
+        resumed = summary.get("server_tls_resumed")
+        if connections and resumed:
+            counts.append((client, resumed["median"], connections["median"]))
+    if not any(total > 1 for _, _, total in counts):
+        return []
+    listed = ", ".join(f"{client} {done:,.0f} of {total:,.0f}" for client, done, total in counts)
+    return [
+        "TLS connections whose handshake resumed an earlier session (nginx's "
+        f"`$ssl_session_reused`; per run, warm-up included, median): {listed}."
+    ]
 
 
 def _render_noise(scenario: Mapping[str, Any]) -> list[str]:

@@ -4,8 +4,9 @@ For each scenario, repetition after repetition, each peer is measured once in a 
 runner process, in the scenario's order (A B C A B C ...), then wrk once when it is
 available, so that a slow drift of the machine affects every client alike. nginx's
 counters are read around each runner, so each record also says how many connections
-the client opened and how many requests the server saw. The result is the raw
-record of every measurement, ready for ``report``.
+the client opened and how many requests the server saw (and, over TLS, how many of
+its connections resumed a TLS session). The result is the raw record of every
+measurement, ready for ``report``.
 """
 
 from __future__ import annotations
@@ -295,6 +296,9 @@ def _measure_client(
     seen: ServerCounters = server.counters().since(before)
     record["server_connections"] = seen.accepted
     record["server_requests"] = seen.requests
+    if scenario.tls:
+        record["server_tls_connections"] = seen.tls_connections
+        record["server_tls_resumed"] = seen.tls_resumed
     return record
 
 
