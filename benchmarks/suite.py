@@ -38,6 +38,10 @@ SCHEMA_VERSION = 2
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 _RUNNER_TIMEOUT = 900.0
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# Where some clients look for CA certificates instead of what they are given:
+# requests takes REQUESTS_CA_BUNDLE over Session.verify, and loads the file it names
+# at every new connection.
+_CA_VARIABLES = ("requests_ca_bundle", "curl_ca_bundle", "ssl_cert_file", "ssl_cert_dir")
 
 
 class SuiteError(RuntimeError):
@@ -101,8 +105,9 @@ def check_clients(options: SuiteOptions) -> None:
 
 
 def runner_environment() -> dict[str, str]:
-    """The runners' environment: no proxy settings, a fixed hash seed."""
-    env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
+    """The runners' environment: no proxy or CA-bundle settings, a fixed hash seed."""
+    left_out = (*_PROXY_VARIABLES, *_CA_VARIABLES)
+    env = {key: value for key, value in os.environ.items() if key.lower() not in left_out}
     env["PYTHONHASHSEED"] = "0"
     return env
 
