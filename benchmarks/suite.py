@@ -298,13 +298,20 @@ def _measure_client(
         body_size=scenario.size(options.quick),
         ca_file=server.ca_file if scenario.tls else None,
     )
-    seen: ServerCounters = server.counters().since(before)
-    record["server_connections"] = seen.accepted
-    record["server_requests"] = seen.requests
-    if scenario.tls:
-        record["server_tls_connections"] = seen.tls_connections
-        record["server_tls_resumed"] = seen.tls_resumed
+    record.update(server_counts(scenario, before, server.counters()))
     return record
+
+
+def server_counts(
+    scenario: Scenario, before: ServerCounters, after: ServerCounters
+) -> dict[str, int]:
+    """What nginx counted between two readings, as a record's ``server_*`` figures."""
+    seen = after.since(before)
+    counts = {"server_connections": seen.accepted, "server_requests": seen.requests}
+    if scenario.tls:
+        counts["server_tls_connections"] = seen.tls_connections
+        counts["server_tls_resumed"] = seen.tls_resumed
+    return counts
 
 
 def _measure_scenario(
@@ -349,7 +356,7 @@ def _measure_scenario(
             rate = (
                 f"{record['mb_per_s']:>9,.0f} MB/s"
                 if scenario.unit == "MB/s"
-                else f"{record['req_per_s']:>9,.0f} req/s"
+                else f"{record['req_per_s']:>9,.0f} {scenario.unit}"
             )
             options.progress(
                 f"  [{repetition}/{repetitions}] {name:<{width}} {rate}"
@@ -363,13 +370,16 @@ def _measure_scenario(
             )
         if use_wrk and options.wrk is not None and scenario.wrk is not None:
             try:
+                before = server.counters()
                 figures = run_wrk(
                     options.wrk,
-                    server.url(scenario.path),
+                    scenario_base_url(scenario, server) + scenario.path,
                     seconds,
                     connections=scenario.wrk.connections,
                     threads=scenario.wrk.threads,
+                    headers=scenario.wrk.headers,
                 )
+                figures.update(server_counts(scenario, before, server.counters()))
             except WrkError as exc:
                 failures.append(_failure("wrk", repetition, sequence, exc))
                 options.progress(f"  [{repetition}/{repetitions}] {'wrk':<{width}} FAILED")
@@ -377,7 +387,7 @@ def _measure_scenario(
             wrk_runs.append(figures)
             options.progress(
                 f"  [{repetition}/{repetitions}] {'wrk':<{width}} "
-                f"{figures['req_per_s']:>9,.0f} req/s"
+                f"{figures['req_per_s']:>9,.0f} {scenario.unit}"
                 f"  {figures['cpu_us_per_req']:>7.1f} µs CPU/req"
                 f"  p50 {figures['latency_p50_us']:>9.1f} µs"
             )
@@ -398,6 +408,8 @@ def _measure_scenario(
         "body_size": scenario.size(quick),
         "unit": scenario.unit,
         "concurrency": scenario.concurrency,
+        "connection_per_request": scenario.connection_per_request,
+        "tls": scenario.tls,
         "sweep": scenario.sweep,
         "requests": requests,
         "warmup": warmup,
