@@ -8,7 +8,8 @@ beside this file). Every module here has one job:
 - ``sync_clients``, ``async_clients``: one small adapter per client library (and
   event loop); ``clients``: their tables by kind of workload;
 - ``measure``: the parameters and raw figures every workload shares;
-- ``workloads``, ``async_workloads``: the measured loops, run inside a runner process;
+- ``workloads``, ``async_workloads``, ``thread_workloads``: the measured loops, run
+  inside a runner process;
 - ``runner``: the subprocess entry point that measures one client once;
 - ``resources``: the paths and body sizes the server serves;
 - ``server``: the nginx the suite starts, configures and stops;

@@ -6,7 +6,7 @@ status and returns the body. The library is imported only when its adapter is
 opened, so a runner process loads only the client it measures.
 
 - ``sync``: ``sync_clients.SYNC_CLIENTS``, adapters returning a ``SyncSession``;
-- ``sync-connect``: the same adapters opened with ``SyncOptions``
+- ``sync-connect``, ``sync-threads``: the same adapters opened with ``SyncOptions``
   (``sync_clients.CONFIGURABLE_SYNC_CLIENTS``);
 - ``async``: ``async_clients.ASYNC_CLIENTS``, coroutine adapters returning an
   ``AsyncSession``, each with the event loop that drives it;
@@ -50,6 +50,7 @@ __all__ = [
 CLIENTS: dict[str, Mapping[str, ClientSpec[Any]]] = {
     "sync": SYNC_CLIENTS,
     "sync-connect": CONFIGURABLE_SYNC_CLIENTS,
+    "sync-threads": CONFIGURABLE_SYNC_CLIENTS,
     "async": ASYNC_CLIENTS,
     "sync-download": SYNC_DOWNLOAD_CLIENTS,
     "sync-upload": SYNC_UPLOAD_CLIENTS,

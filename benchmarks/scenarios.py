@@ -22,10 +22,14 @@ connection (every client, and wrk, the C reference, says ``Connection: close``),
 the plain port or over TLS with HTTP/1.1; the report counts connections/s, and over
 TLS how many handshakes resumed a session.
 
+``threads-16`` is the sync peers' concurrency: 16 threads share one client (a pool of
+16 keep-alive connections) and 10,000 requests, handed out one at a time.
+
 Planned next, for whoever adds them (scenario: peers):
 
 - ``http2-c1`` / ``http2-c1000`` and a sweep, and h2load as the HTTP/2 reference;
-- ``threads``: the sync peers, one client shared by N threads;
+- ``threads-1`` ... ``threads-64`` and a sweep, the threaded counterpart of
+  ``async-concurrency``;
 - a C reference for the transfers (``curl -o /dev/null``).
 """
 
@@ -307,6 +311,23 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         _connect_scenario(tls=False),
         _connect_scenario(tls=True),
+        Scenario(
+            name="threads-16",
+            description=(
+                f"GET of the {SMALL_SIZE}-byte body by 16 threads sharing one sync "
+                "client, whose pool holds 16 keep-alive connections"
+            ),
+            workload="sync-threads",
+            path=SMALL_PATH,
+            body_size=SMALL_SIZE,
+            peers=SYNC_PEERS,
+            requests=10_000,
+            warmup=1_000,
+            quick_requests=2_000,
+            quick_warmup=100,
+            wrk=WrkReference(connections=16, threads=1),
+            concurrency=16,
+        ),
         # The async sweep. async-c100 is the headline: the quick mode keeps more of
         # its repetitions; the other levels get one each in the quick mode.
         replace(_async_scenario(1, 500, 300, 50), quick_repetitions=1),

@@ -9,6 +9,7 @@ closing) is counted.
 - ``sync-sequential`` (here): one request after the other through a sync client;
 - ``sync-connect`` (here): the same, each request on a new connection (the client
   says ``Connection: close``), over plain HTTP or TLS;
+- ``sync-threads`` (``thread_workloads``): N threads sharing one sync client;
 - ``async-concurrent`` (``async_workloads``): N tasks sharing one async client;
 - ``sync-download``, ``sync-upload``, ``async-download``, ``async-upload``: the
   same loops (one task for async) over the transfer adapters (``transfer_clients``),
@@ -16,8 +17,8 @@ closing) is counted.
 - ``async-http2``: the async loop over the HTTP/2 adapters (``http2_clients``), N
   tasks sharing one client and its one HTTP/2 connection over TLS.
 
-Add a workload for a new kind of scenario (uploads, threads...) with a function of
-the same shape and an entry in ``WORKLOADS``.
+Add a workload for a new kind of scenario with a function of the same shape and an
+entry in ``WORKLOADS``.
 """
 
 from __future__ import annotations
@@ -126,6 +127,21 @@ def run_sync_connect(
     return run_sync_sequential(configured(spec, options), params, profiler)
 
 
+def run_sync_threads(
+    spec: ClientSpec[ConfiguredSyncOpener],
+    params: MeasureParams,
+    profiler: Profiler | None = None,
+) -> LoopFigures:
+    """``thread_workloads.run_sync_threads`` with a pool of ``params.concurrency``.
+
+    Every client's pool keeps that many connections alive, one per thread.
+    """
+    from .thread_workloads import run_sync_threads as run
+
+    options = SyncOptions(pool_size=params.concurrency, ca_file=params.ca_file)
+    return run(configured(spec, options), params, profiler)
+
+
 def run_async_concurrent(
     spec: ClientSpec[AsyncOpener], params: MeasureParams, profiler: Profiler | None = None
 ) -> LoopFigures:
@@ -186,6 +202,7 @@ WORKLOADS: dict[str, Workload] = {
     for workload in (
         Workload("sync-sequential", "sync", run_sync_sequential),
         Workload("sync-connect", "sync-connect", run_sync_connect),
+        Workload("sync-threads", "sync-threads", run_sync_threads),
         Workload("async-concurrent", "async", run_async_concurrent),
         Workload("sync-download", "sync-download", run_sync_transfer),
         Workload("async-download", "async-download", run_async_transfer),

@@ -70,7 +70,7 @@ def test_wrk_sends_the_scenario_headers(monkeypatch: pytest.MonkeyPatch) -> None
         output += "     50%  100.00us\n     99%  200.00us\n"
         return subprocess.CompletedProcess(command, 0, output, "")
 
-    monkeypatch.setattr(wrk.subprocess, "run", fake_run)
+    monkeypatch.setattr(subprocess, "run", fake_run)
     figures = wrk.run_wrk("wrk", "https://127.0.0.1:1/small", 1.0, headers=("Connection: close",))
     assert figures["requests"] == 10
     assert commands[0][-3:] == ["-H", "Connection: close", "https://127.0.0.1:1/small"]
