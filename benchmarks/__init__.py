@@ -18,6 +18,7 @@ beside this file). Every module here has one job:
 - ``stats``: medians, ranges and percentiles;
 - ``report``: Markdown tables, ratios, results files and their comparison;
 - ``sweeps``: each client's figures along a sweep, for a table and a plot;
+- ``plot``: the sweep plot (a PNG, drawn with matplotlib, imported only to draw);
 - ``suite``: the interleaved repetitions of a whole run;
 - ``profiling``: cProfile and py-spy around one runner;
 - ``cli``: the command line.
