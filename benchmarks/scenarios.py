@@ -4,8 +4,9 @@ Adding a scenario is adding a ``Scenario`` to ``SCENARIOS`` (and, for a new kind
 workload, a loop in ``workloads`` and client adapters in ``clients``). A *sweep* is a
 named group of scenarios that differ only in their concurrency
 (``async-concurrency``: ``async-c1``, ``async-c10``, ``async-c100``, ``async-c1000``);
-``--scenario`` takes a scenario's name or a sweep's, and the report adds a table (and
-the results file the data for a plot) of each client's throughput along the sweep.
+``--scenario`` takes a scenario's name or a sweep's, and the report adds a table (the
+results file the data, and a PNG beside it the plot: ``plot``) of each client's
+throughput along the sweep.
 
 The transfer scenarios (``download-sync``, ``download-async``, ``upload-sync``,
 ``upload-async``) move one large body per request, a few times per run, and are
@@ -28,8 +29,8 @@ TLS how many handshakes resumed a session.
 Planned next, for whoever adds them (scenario: peers):
 
 - ``http2-c1`` / ``http2-c1000`` and a sweep, and h2load as the HTTP/2 reference;
-- ``threads-1`` ... ``threads-64`` and a sweep, the threaded counterpart of
-  ``async-concurrency``;
+- ``threads-1`` ... ``threads-64`` and a sweep (plotted like ``async-concurrency``);
+- ``connect-async``: the async peers, a new connection per request (and per task);
 - a C reference for the transfers (``curl -o /dev/null``).
 """
 
@@ -273,7 +274,7 @@ def _connect_scenario(tls: bool) -> Scenario:
         name="connect-tls" if tls else "connect-plain",
         description=(
             f"sequential GET of the {SMALL_SIZE}-byte body, each on a new connection "
-            f"over {over}: one sync client saying `{CLOSE_HEADER}` on every request"
+            f"over {over}, one sync client saying `{CLOSE_HEADER}` on every request"
         ),
         workload="sync-connect",
         path=SMALL_PATH,
