@@ -14,7 +14,6 @@ has no HTTP/2 client.
 
 from __future__ import annotations
 
-import ssl
 from typing import Any
 
 from .async_clients import TIMEOUT_S
@@ -25,6 +24,7 @@ from .sessions import (
     Http2Opener,
     check_status,
     darter_async_specs,
+    ssl_context,
 )
 
 HTTP2 = "HTTP/2"
@@ -34,11 +34,6 @@ def check_http2(version: str, name: str) -> None:
     """Raise ``BadResponse`` unless the response came over HTTP/2."""
     if version != HTTP2:
         raise BadResponse(f"{name}: response over {version}, expected {HTTP2}")
-
-
-def ssl_context(ca_file: str) -> ssl.SSLContext:
-    """A client context trusting only the benchmark's CA (and checking the host)."""
-    return ssl.create_default_context(cafile=ca_file)
 
 
 def _session(client: Any, url: str, name: str) -> AsyncSession:

@@ -4,8 +4,9 @@ Adding a scenario is adding a ``Scenario`` to ``SCENARIOS`` (and, for a new kind
 workload, a loop in ``workloads`` and client adapters in ``clients``). A *sweep* is a
 named group of scenarios that differ only in their concurrency
 (``async-concurrency``: ``async-c1``, ``async-c10``, ``async-c100``, ``async-c1000``);
-``--scenario`` takes a scenario's name or a sweep's, and the report adds a table (and
-the results file the data for a plot) of each client's throughput along the sweep.
+``--scenario`` takes a scenario's name or a sweep's, and the report adds a table (the
+results file the data, and a PNG beside it the plot: ``plot``) of each client's
+throughput along the sweep.
 
 The transfer scenarios (``download-sync``, ``download-async``, ``upload-sync``,
 ``upload-async``) move one large body per request, a few times per run, and are
@@ -17,10 +18,19 @@ over TLS (``tls``: nginx's second server block, with a certificate the suite mak
 every response is checked to be HTTP/2. There is no C reference for it yet (h2load,
 Debian's ``nghttp2-client``, would be one).
 
+``connect-plain`` and ``connect-tls`` send the small GET 1,000 times, each on a new
+connection (every client, and wrk, the C reference, says ``Connection: close``), to
+the plain port or over TLS with HTTP/1.1; the report counts connections/s, and over
+TLS how many handshakes resumed a session.
+
+``threads-16`` is the sync peers' concurrency: 16 threads share one client (a pool of
+16 keep-alive connections) and 10,000 requests, handed out one at a time.
+
 Planned next, for whoever adds them (scenario: peers):
 
 - ``http2-c1`` / ``http2-c1000`` and a sweep, and h2load as the HTTP/2 reference;
-- ``threads``: the sync peers, one client shared by N threads;
+- ``threads-1`` ... ``threads-64`` and a sweep (plotted like ``async-concurrency``);
+- ``connect-async``: the async peers, a new connection per request (and per task);
 - a C reference for the transfers (``curl -o /dev/null``).
 """
 
@@ -37,10 +47,13 @@ class WrkReference:
 
     connections: int = 1
     threads: int = 1
+    # Request headers wrk sends (``-H``), e.g. ``Connection: close``.
+    headers: tuple[str, ...] = ()
 
     def label(self) -> str:
         """How the reference is named in tables, e.g. ``wrk -t1 -c1``."""
-        return f"wrk -t{self.threads} -c{self.connections}"
+        headers = "".join(f" -H '{header}'" for header in self.headers)
+        return f"wrk -t{self.threads} -c{self.connections}{headers}"
 
 
 @dataclass(frozen=True)
@@ -60,9 +73,11 @@ class Scenario:
     peers of the quick mode. ``body_size`` is the size of the body each request
     moves (``quick_body_size``, when set, in the quick mode); ``large_size``, when
     set, asks the server for a ``/large`` body of the mode's body size. ``unit`` is
-    the throughput the report shows: ``req/s``, or ``MB/s`` (10^6 bytes of body per
-    second) for the transfers. ``tls`` sends the requests to the server's TLS and
-    HTTP/2 port (``https``), with its CA file given to the clients.
+    the throughput the report shows: ``req/s``, ``MB/s`` (10^6 bytes of body per
+    second) for the transfers, or ``connections/s`` (the same figure as req/s) when
+    ``connection_per_request`` says every request opens a connection of its own.
+    ``tls`` sends the requests to the server's TLS and HTTP/2 port (``https``), with
+    its CA file given to the clients.
     """
 
     name: str
@@ -87,6 +102,7 @@ class Scenario:
     quick_body_size: int | None = None
     unit: str = "req/s"
     tls: bool = False
+    connection_per_request: bool = False
 
     def size(self, quick: bool) -> int:
         """The body size each request moves in the given mode."""
@@ -244,6 +260,37 @@ def _transfer_scenario(direction: str, kind: str) -> Scenario:
     )
 
 
+CLOSE_HEADER = "Connection: close"
+
+
+def _connect_scenario(tls: bool) -> Scenario:
+    """``connect-plain``, ``connect-tls``: 1,000 GETs, each on a new connection.
+
+    Every client says ``Connection: close`` on every request; so does wrk, which
+    reconnects after each response and is the C reference. Over TLS, HTTP/1.1.
+    """
+    over = "TLS (HTTP/1.1)" if tls else "plain HTTP"
+    return Scenario(
+        name="connect-tls" if tls else "connect-plain",
+        description=(
+            f"sequential GET of the {SMALL_SIZE}-byte body, each on a new connection "
+            f"over {over}, one sync client saying `{CLOSE_HEADER}` on every request"
+        ),
+        workload="sync-connect",
+        path=SMALL_PATH,
+        body_size=SMALL_SIZE,
+        peers=SYNC_PEERS,
+        requests=1_000,
+        warmup=100,
+        quick_requests=300,
+        quick_warmup=30,
+        wrk=WrkReference(connections=1, threads=1, headers=(CLOSE_HEADER,)),
+        unit="connections/s",
+        tls=tls,
+        connection_per_request=True,
+    )
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
@@ -262,6 +309,25 @@ SCENARIOS: dict[str, Scenario] = {
             quick_requests=1_500,
             quick_warmup=200,
             wrk=WrkReference(connections=1, threads=1),
+        ),
+        _connect_scenario(tls=False),
+        _connect_scenario(tls=True),
+        Scenario(
+            name="threads-16",
+            description=(
+                f"GET of the {SMALL_SIZE}-byte body by 16 threads sharing one sync "
+                "client, whose pool holds 16 keep-alive connections"
+            ),
+            workload="sync-threads",
+            path=SMALL_PATH,
+            body_size=SMALL_SIZE,
+            peers=SYNC_PEERS,
+            requests=10_000,
+            warmup=1_000,
+            quick_requests=2_000,
+            quick_warmup=100,
+            wrk=WrkReference(connections=16, threads=1),
+            concurrency=16,
         ),
         # The async sweep. async-c100 is the headline: the quick mode keeps more of
         # its repetitions; the other levels get one each in the quick mode.

@@ -4,8 +4,9 @@ For each scenario, repetition after repetition, each peer is measured once in a 
 runner process, in the scenario's order (A B C A B C ...), then wrk once when it is
 available, so that a slow drift of the machine affects every client alike. nginx's
 counters are read around each runner, so each record also says how many connections
-the client opened and how many requests the server saw. The result is the raw
-record of every measurement, ready for ``report``.
+the client opened and how many requests the server saw (and, over TLS, how many of
+its connections resumed a TLS session). The result is the raw record of every
+measurement, ready for ``report``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ SCHEMA_VERSION = 2
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 _RUNNER_TIMEOUT = 900.0
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# Where some clients look for CA certificates instead of what they are given:
+# requests takes REQUESTS_CA_BUNDLE over Session.verify, and loads the file it names
+# at every new connection.
+_CA_VARIABLES = ("requests_ca_bundle", "curl_ca_bundle", "ssl_cert_file", "ssl_cert_dir")
 
 
 class SuiteError(RuntimeError):
@@ -100,8 +105,9 @@ def check_clients(options: SuiteOptions) -> None:
 
 
 def runner_environment() -> dict[str, str]:
-    """The runners' environment: no proxy settings, a fixed hash seed."""
-    env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
+    """The runners' environment: no proxy or CA-bundle settings, a fixed hash seed."""
+    left_out = (*_PROXY_VARIABLES, *_CA_VARIABLES)
+    env = {key: value for key, value in os.environ.items() if key.lower() not in left_out}
     env["PYTHONHASHSEED"] = "0"
     return env
 
@@ -292,10 +298,20 @@ def _measure_client(
         body_size=scenario.size(options.quick),
         ca_file=server.ca_file if scenario.tls else None,
     )
-    seen: ServerCounters = server.counters().since(before)
-    record["server_connections"] = seen.accepted
-    record["server_requests"] = seen.requests
+    record.update(server_counts(scenario, before, server.counters()))
     return record
+
+
+def server_counts(
+    scenario: Scenario, before: ServerCounters, after: ServerCounters
+) -> dict[str, int]:
+    """What nginx counted between two readings, as a record's ``server_*`` figures."""
+    seen = after.since(before)
+    counts = {"server_connections": seen.accepted, "server_requests": seen.requests}
+    if scenario.tls:
+        counts["server_tls_connections"] = seen.tls_connections
+        counts["server_tls_resumed"] = seen.tls_resumed
+    return counts
 
 
 def _measure_scenario(
@@ -340,7 +356,7 @@ def _measure_scenario(
             rate = (
                 f"{record['mb_per_s']:>9,.0f} MB/s"
                 if scenario.unit == "MB/s"
-                else f"{record['req_per_s']:>9,.0f} req/s"
+                else f"{record['req_per_s']:>9,.0f} {scenario.unit}"
             )
             options.progress(
                 f"  [{repetition}/{repetitions}] {name:<{width}} {rate}"
@@ -354,13 +370,16 @@ def _measure_scenario(
             )
         if use_wrk and options.wrk is not None and scenario.wrk is not None:
             try:
+                before = server.counters()
                 figures = run_wrk(
                     options.wrk,
-                    server.url(scenario.path),
+                    scenario_base_url(scenario, server) + scenario.path,
                     seconds,
                     connections=scenario.wrk.connections,
                     threads=scenario.wrk.threads,
+                    headers=scenario.wrk.headers,
                 )
+                figures.update(server_counts(scenario, before, server.counters()))
             except WrkError as exc:
                 failures.append(_failure("wrk", repetition, sequence, exc))
                 options.progress(f"  [{repetition}/{repetitions}] {'wrk':<{width}} FAILED")
@@ -368,7 +387,7 @@ def _measure_scenario(
             wrk_runs.append(figures)
             options.progress(
                 f"  [{repetition}/{repetitions}] {'wrk':<{width}} "
-                f"{figures['req_per_s']:>9,.0f} req/s"
+                f"{figures['req_per_s']:>9,.0f} {scenario.unit}"
                 f"  {figures['cpu_us_per_req']:>7.1f} µs CPU/req"
                 f"  p50 {figures['latency_p50_us']:>9.1f} µs"
             )
@@ -389,6 +408,8 @@ def _measure_scenario(
         "body_size": scenario.size(quick),
         "unit": scenario.unit,
         "concurrency": scenario.concurrency,
+        "connection_per_request": scenario.connection_per_request,
+        "tls": scenario.tls,
         "sweep": scenario.sweep,
         "requests": requests,
         "warmup": warmup,
