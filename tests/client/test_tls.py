@@ -84,3 +84,36 @@ async def test_client_certificate(
     async with client:
         response = await client.get(mtls_server + "/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("tls_version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_sync_client_resumes_the_tls_session_on_new_connections(
+    https_server: str, cert_files: dict[str, str], tls_version: ssl.TLSVersion
+) -> None:
+    context = ssl.create_default_context(cafile=cert_files["ca"])
+    context.maximum_version = tls_version
+    reused = []
+    with darter.Client(verify=context, headers={"Connection": "close"}) as client:
+        for _ in range(3):
+            with client.stream("GET", https_server + "/echo") as response:
+                stream = response.extensions["network_stream"]
+                ssl_object = stream.get_extra_info("ssl_object")
+                assert ssl_object.version() == tls_version.name.replace("_", ".")
+                reused.append(ssl_object.session_reused)
+                response.read()
+    # A new connection each time (Connection: close); the first one in full, the
+    # others resuming the session of the one before.
+    assert reused == [False, True, True]
+
+
+def test_sessions_are_not_offered_to_another_server(
+    https_server: str, mtls_server: str, cert_files: dict[str, str], client_cert_file: str
+) -> None:
+    context = ssl.create_default_context(cafile=cert_files["ca"])
+    context.load_cert_chain(client_cert_file)
+    with darter.Client(verify=context, headers={"Connection": "close"}) as client:
+        client.get(https_server + "/echo")
+        with client.stream("GET", mtls_server + "/echo") as response:
+            ssl_object = response.extensions["network_stream"].get_extra_info("ssl_object")
+            assert not ssl_object.session_reused
+            assert response.read()

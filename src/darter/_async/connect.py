@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 from .._config import Proxy
 from .._exceptions import NetworkError, ProxyError, TimeoutException
@@ -17,6 +17,8 @@ __all__ = ["AsyncConnector"]
 
 #: Seconds before the first connect retry; doubled for each further one.
 RETRY_BACKOFF = 0.25
+#: Routes whose last TLS stream is remembered for session resumption.
+MAX_TLS_ORIGINS = 64
 
 
 class AsyncConnector:
@@ -42,6 +44,9 @@ class AsyncConnector:
         self._local_address = local_address
         self._retries = retries
         self._socket_options = list(socket_options) if socket_options is not None else None
+        # The last TLS stream opened to each route, whose session the next
+        # connection there offers for resumption (oldest forgotten first).
+        self._tls_streams: dict[Hashable, AsyncNetworkStream] = {}
 
     async def connect(self, route: Route, timeout: float | None) -> AsyncNetworkStream:
         """A stream ready for HTTP along ``route``.
@@ -59,11 +64,31 @@ class AsyncConnector:
             elif route.tunnel is not None:
                 await self._open_tunnel(stream, route.tunnel, timeout)
             if route.tls_server_name is not None:
-                assert self._ssl_context is not None
-                stream = await stream.start_tls(self._ssl_context, route.tls_server_name, timeout)
+                stream = await self._start_origin_tls(stream, route, timeout)
         except BaseException:
             await self._get_backend().run_shielded(stream.aclose)
             raise
+        return stream
+
+    async def _start_origin_tls(
+        self, stream: AsyncNetworkStream, route: Route, timeout: float | None
+    ) -> AsyncNetworkStream:
+        """TLS with the origin, offering the session of the last connection to it
+        when its backend keeps sessions (the sync one does; asyncio, trio and anyio
+        give their TLS layer no way to offer one). Without a session the call
+        leaves the argument out, for backends written before it existed."""
+        assert self._ssl_context is not None and route.tls_server_name is not None
+        previous = self._tls_streams.pop(route.key, None)
+        session = previous.get_extra_info("ssl_session") if previous is not None else None
+        if session is None:
+            stream = await stream.start_tls(self._ssl_context, route.tls_server_name, timeout)
+        else:
+            stream = await stream.start_tls(
+                self._ssl_context, route.tls_server_name, timeout, session
+            )
+        if len(self._tls_streams) >= MAX_TLS_ORIGINS:
+            del self._tls_streams[next(iter(self._tls_streams))]
+        self._tls_streams[route.key] = stream
         return stream
 
     async def _connect_with_retries(

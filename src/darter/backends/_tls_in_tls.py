@@ -104,7 +104,9 @@ class TLSInTLSStream(NetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> NetworkStream:
+        # No resumption inside a tunnel: the session is not offered.
         return TLSInTLSStream.handshake(self, ssl_context, server_hostname, timeout)
 
     def close(self) -> None:

@@ -79,7 +79,9 @@ class AnyioStream(AsyncNetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> AnyioStream:
+        # ``session`` is not offered: anyio's TLSStream takes none (the sync backend resumes).
         with anyio.move_on_after(timeout) as scope:
             try:
                 tls = await TLSStream.wrap(

@@ -252,7 +252,9 @@ class AsyncioStream(AsyncNetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> AsyncioStream:
+        # ``session`` is not offered: loop.start_tls() takes none (the sync backend resumes).
         try:
             transport = await self._loop.start_tls(
                 self._transport,

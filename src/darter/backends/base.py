@@ -66,8 +66,14 @@ class NetworkStream(ABC):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> NetworkStream:
         """Wrap the stream in TLS and return the TLS stream.
+
+        ``session``, when given, is a TLS session made with the same ``ssl_context``
+        (from ``get_extra_info("ssl_session")`` of an earlier stream to the same
+        server) to offer for resumption, which spares the full handshake when the
+        server accepts it; a stream that cannot offer one ignores it.
 
         Raises ``ConnectTimeout``, or ``ConnectError`` (with ``phase == "tls"``) when
         the handshake or certificate verification fails.
@@ -98,7 +104,9 @@ class NetworkStream(ABC):
 
     def get_extra_info(self, info: str) -> Any:
         """httpx-style details: ``"ssl_object"``, ``"client_addr"``, ``"server_addr"``,
-        ``"socket"``, ``"is_readable"``; ``None`` for what is unknown."""
+        ``"socket"``, ``"is_readable"``, and ``"ssl_session"`` (the TLS session to
+        resume on a new connection, also once this one is closed, where supported);
+        ``None`` for what is unknown."""
         return None
 
 
@@ -194,8 +202,10 @@ class AsyncNetworkStream(ABC):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> AsyncNetworkStream:
-        """Wrap the stream in TLS and return the TLS stream.
+        """Wrap the stream in TLS and return the TLS stream; ``session`` as for
+        ``NetworkStream.start_tls``.
 
         Raises ``ConnectTimeout``, or ``ConnectError`` (with ``phase == "tls"``) when
         the handshake or certificate verification fails.

@@ -35,12 +35,14 @@ def _describe(exc: BaseException) -> str:
 class SyncSocketStream(NetworkStream):
     """A blocking socket (plain or TLS) behind the ``NetworkStream`` seam."""
 
-    __slots__ = ("_closed", "_sock", "_timeout")
+    __slots__ = ("_closed", "_sock", "_timeout", "_tls_session")
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._timeout: float | None = sock.gettimeout()
         self._closed = False
+        # The TLS session as it was when the stream was closed (see close()).
+        self._tls_session: ssl.SSLSession | None = None
 
     def _set_timeout(self, timeout: float | None) -> None:
         if timeout != self._timeout:
@@ -74,6 +76,7 @@ class SyncSocketStream(NetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> NetworkStream:
         if isinstance(self._sock, ssl.SSLSocket):
             # Already TLS (to an https:// proxy): TLS inside TLS needs memory BIOs.
@@ -84,7 +87,9 @@ class SyncSocketStream(NetworkStream):
                 raise
         self._set_timeout(timeout)
         try:
-            tls_sock = ssl_context.wrap_socket(self._sock, server_hostname=server_hostname)
+            tls_sock = ssl_context.wrap_socket(
+                self._sock, server_hostname=server_hostname, session=session
+            )
         except TimeoutError:
             self.close()
             raise ConnectTimeout(
@@ -100,6 +105,10 @@ class SyncSocketStream(NetworkStream):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if isinstance(self._sock, ssl.SSLSocket):
+                # Kept for the next connection to the server: with TLS 1.3 the
+                # session ticket only arrives after the handshake.
+                self._tls_session = self._sock.session
             self._sock.close()
 
     @property
@@ -121,6 +130,10 @@ class SyncSocketStream(NetworkStream):
             # The SSLSocket offers what callers want of it: version(), cipher(),
             # getpeercert(), selected_alpn_protocol().
             return self._sock if isinstance(self._sock, ssl.SSLSocket) else None
+        if info == "ssl_session":
+            if self._closed or not isinstance(self._sock, ssl.SSLSocket):
+                return self._tls_session
+            return self._sock.session
         if info == "client_addr":
             return self._sock.getsockname()
         if info == "server_addr":

@@ -443,8 +443,11 @@ class _SyncStreamAsAsync(AsyncNetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> AsyncNetworkStream:
-        return _SyncStreamAsAsync(self._stream.start_tls(ssl_context, server_hostname, timeout))
+        return _SyncStreamAsAsync(
+            self._stream.start_tls(ssl_context, server_hostname, timeout, session)
+        )
 
     async def aclose(self) -> None:
         self._stream.close()

@@ -74,7 +74,9 @@ class TrioStream(AsyncNetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
+        session: ssl.SSLSession | None = None,
     ) -> TrioStream:
+        # ``session`` is not offered: trio.SSLStream takes none (the sync backend resumes).
         tls = trio.SSLStream(
             self._stream, ssl_context, server_hostname=server_hostname, https_compatible=True
         )
