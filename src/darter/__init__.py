@@ -4,6 +4,8 @@
 clients chooses the concurrency library (see ``darter.backends``).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._api import delete as delete
 from ._api import get as get
 from ._api import head as head
@@ -13,8 +15,6 @@ from ._api import post as post
 from ._api import put as put
 from ._api import request as request
 from ._api import stream as stream
-from ._async.client import AsyncClient as AsyncClient
-from ._async.transport import AsyncHTTPTransport as AsyncHTTPTransport
 from ._auth import Auth as Auth
 from ._auth import BasicAuth as BasicAuth
 from ._auth import NetRCAuth as NetRCAuth
@@ -24,7 +24,6 @@ from ._config import Proxy as Proxy
 from ._config import ResponseLimits as ResponseLimits
 from ._config import Timeout as Timeout
 from ._config import create_ssl_context as create_ssl_context
-from ._digest import DigestAuth as DigestAuth
 from ._exceptions import BackendError as BackendError
 from ._exceptions import CloseError as CloseError
 from ._exceptions import ConnectError as ConnectError
@@ -154,9 +153,43 @@ __all__ = [
     "stream",
 ]
 
-# Public names report the package they are used from, not the private module.
+if TYPE_CHECKING:  # pragma: no cover
+    from ._async.client import AsyncClient as AsyncClient
+    from ._async.transport import AsyncHTTPTransport as AsyncHTTPTransport
+    from ._digest import DigestAuth as DigestAuth
+
+#: Public names imported on first use, to keep `import darter` quick for programs
+#: that do not use them (the async client pulls in the async I/O shells).
+_LAZY = {
+    "AsyncClient": "._async.client",
+    "AsyncHTTPTransport": "._async.transport",
+    "DigestAuth": "._digest",
+}
+
+
+def _claim(value: Any) -> None:
+    """Public names report the package they are used from, not the private module."""
+    if isinstance(value, type) or (callable(value) and hasattr(value, "__code__")):
+        value.__module__ = "darter"
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'darter' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    _claim(value)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 for _name in __all__:
-    _value = globals()[_name]
-    if isinstance(_value, type) or (callable(_value) and hasattr(_value, "__code__")):
-        _value.__module__ = "darter"
-del _name, _value
+    if _name not in _LAZY:
+        _claim(globals()[_name])
+del _name

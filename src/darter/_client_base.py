@@ -6,10 +6,10 @@ await (or not) what comes back.
 
 from __future__ import annotations
 
-import logging
+import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._auth import Auth, BasicAuth, FunctionAuth
 from ._config import (
@@ -27,7 +27,6 @@ from ._models._headers import Headers
 from ._models._queryparams import QueryParams
 from ._models._request import Request
 from ._models._urls import URL
-from ._mounts import URLPattern, environment_proxies
 from ._protocol.deadline import deadline_passed
 from ._types import (
     AuthTypes,
@@ -45,9 +44,31 @@ from ._types import (
 )
 from ._version import __version__
 
-__all__ = ["USE_CLIENT_DEFAULT", "BaseClient", "UseClientDefault", "logger"]
+if TYPE_CHECKING:  # pragma: no cover
+    import logging
 
-logger = logging.getLogger("darter")
+    from ._mounts import URLPattern
+
+__all__ = ["USE_CLIENT_DEFAULT", "BaseClient", "UseClientDefault", "info_logger"]
+
+_logger: logging.Logger | None = None
+
+
+def info_logger() -> logging.Logger | None:
+    """The "darter" logger if it logs INFO records (the request lines), else None.
+
+    ``logging`` is not imported for this (it is slow to import): if nothing has
+    imported it, nothing has configured a handler, and INFO records would not be
+    shown anyway.
+    """
+    global _logger
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return None
+    if _logger is None:
+        _logger = logging.getLogger("darter")
+    return _logger if _logger.isEnabledFor(logging.INFO) else None
+
 
 USER_AGENT = f"python-darter/{__version__}"
 
@@ -377,6 +398,8 @@ class BaseClient(Generic[T]):
         allow_env_proxies: bool,
         make_proxy_transport: Callable[[Proxy], T],
     ) -> None:
+        from ._mounts import URLPattern, environment_proxies  # kept out of `import darter`
+
         if proxy is not None:
             proxies: dict[str, Proxy | None] = {
                 "all://": proxy if isinstance(proxy, Proxy) else Proxy(proxy)

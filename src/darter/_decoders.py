@@ -53,7 +53,6 @@ import importlib
 import sys
 import zlib
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, AnyStr, ClassVar, Generic
 
 from ._exceptions import DecodingError, DecodingLimitExceeded
@@ -106,7 +105,6 @@ _GZIP_WBITS = 16 + zlib.MAX_WBITS
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-@dataclass(frozen=True)
 class DecodingLimits:
     """Bounds on decompression, against decompression bombs.
 
@@ -114,23 +112,61 @@ class DecodingLimits:
     check off); ``ratio_floor``: decoded bytes always allowed; ``max_encodings``:
     stacked codings allowed in one ``Content-Encoding``; ``max_size``: decoded bytes
     allowed in all (``None``: no absolute cap). Clients set them from
-    ``darter.ResponseLimits``.
+    ``darter.ResponseLimits``. Read-only once made.
 
     Raises ``ValueError`` for a limit that is not positive.
     """
 
-    max_ratio: float | None = DEFAULT_MAX_RATIO
-    ratio_floor: int = DEFAULT_RATIO_FLOOR
-    max_encodings: int = DEFAULT_MAX_ENCODINGS
-    max_size: int | None = None
+    __slots__ = ("max_encodings", "max_ratio", "max_size", "ratio_floor")
 
-    def __post_init__(self) -> None:
-        if self.max_ratio is not None and not self.max_ratio > 0:
-            raise ValueError(f"max_ratio must be positive or None, not {self.max_ratio!r}")
-        if self.ratio_floor < 0:
-            raise ValueError(f"ratio_floor must not be negative, not {self.ratio_floor!r}")
-        if self.max_encodings < 1:
-            raise ValueError(f"max_encodings must be at least 1, not {self.max_encodings!r}")
+    max_ratio: float | None
+    ratio_floor: int
+    max_encodings: int
+    max_size: int | None
+
+    def __init__(
+        self,
+        max_ratio: float | None = DEFAULT_MAX_RATIO,
+        ratio_floor: int = DEFAULT_RATIO_FLOOR,
+        max_encodings: int = DEFAULT_MAX_ENCODINGS,
+        max_size: int | None = None,
+    ) -> None:
+        if max_ratio is not None and not max_ratio > 0:
+            raise ValueError(f"max_ratio must be positive or None, not {max_ratio!r}")
+        if ratio_floor < 0:
+            raise ValueError(f"ratio_floor must not be negative, not {ratio_floor!r}")
+        if max_encodings < 1:
+            raise ValueError(f"max_encodings must be at least 1, not {max_encodings!r}")
+        # A plain class rather than a frozen dataclass: dataclasses imports
+        # inspect, which would make `import darter` slower by a tenth.
+        set_field = object.__setattr__
+        set_field(self, "max_ratio", max_ratio)
+        set_field(self, "ratio_floor", ratio_floor)
+        set_field(self, "max_encodings", max_encodings)
+        set_field(self, "max_size", max_size)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"DecodingLimits are read-only (cannot set {name!r}).")
+
+    def _fields(self) -> tuple[float | None, int, int, int | None]:
+        return (self.max_ratio, self.ratio_floor, self.max_encodings, self.max_size)
+
+    def __reduce__(self) -> tuple[type[DecodingLimits], tuple[Any, ...]]:
+        return (DecodingLimits, self._fields())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DecodingLimits):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"DecodingLimits(max_ratio={self.max_ratio!r}, ratio_floor={self.ratio_floor!r}, "
+            f"max_encodings={self.max_encodings!r}, max_size={self.max_size!r})"
+        )
 
 
 DEFAULT_DECODING_LIMITS = DecodingLimits()

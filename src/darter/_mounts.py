@@ -19,8 +19,6 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-import idna
-
 from ._models._urls import URL
 
 __all__ = ["URLPattern", "environment_proxies"]
@@ -136,6 +134,8 @@ def _normalise_pattern_host(host: str) -> str:
         pass
     if name.isascii():
         return wildcard + name.lower()
+    import idna  # internationalised names only: kept out of `import darter`
+
     try:
         return wildcard + idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError:

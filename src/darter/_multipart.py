@@ -24,12 +24,10 @@ its decoded name.
 
 from __future__ import annotations
 
-import inspect
 import io
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from pathlib import PurePath
 from typing import Any
 
 from ._exceptions import StreamConsumed
@@ -271,6 +269,8 @@ def _default_filename(content: Any) -> str:
         return "upload"
     if isinstance(name, bytes):
         name = os.fsdecode(name)
+    from pathlib import PurePath  # only for bare file values: not worth an import of darter
+
     return PurePath(str(name)).name
 
 
@@ -308,7 +308,7 @@ def _file_part(name: str, spec: Any, dash_boundary: bytes) -> _Part:
     if isinstance(content, (bytes, bytearray, memoryview)):
         return _Part(head, bytes(content))
     read = getattr(content, "read", None)
-    if inspect.iscoroutinefunction(read):
+    if _is_coroutine_function(read):
         # An async file (anyio.open_file, aiofiles...): read with await, by async
         # clients only; its size cannot be asked synchronously, so it goes chunked.
         return _Part(head, file=content, is_async=True)
@@ -424,3 +424,12 @@ class MultipartStream(SyncByteStream, AsyncByteStream):
             async for piece in part.apieces():
                 yield piece
         yield self._closing
+
+
+def _is_coroutine_function(function: Any) -> bool:
+    """``inspect.iscoroutinefunction``, with inspect (slow to import) imported on use."""
+    if function is None:
+        return False
+    import inspect
+
+    return inspect.iscoroutinefunction(function)

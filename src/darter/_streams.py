@@ -7,8 +7,8 @@ A body is an iterable of ``bytes`` chunks, sync (``SyncByteStream``) or async
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from types import AsyncGeneratorType, GeneratorType
 from typing import Any
 
 from ._exceptions import StreamClosed, StreamConsumed
@@ -91,7 +91,7 @@ class IteratorByteStream(SyncByteStream):
     def __init__(self, stream: Iterable[bytes]) -> None:
         self._stream = stream
         self._is_stream_consumed = False
-        self._is_generator = inspect.isgenerator(stream)
+        self._is_generator = isinstance(stream, GeneratorType)
 
     def __iter__(self) -> Iterator[bytes]:
         if self._is_stream_consumed and self._is_generator:
@@ -114,7 +114,7 @@ class AsyncIteratorByteStream(AsyncByteStream):
     def __init__(self, stream: AsyncIterable[bytes]) -> None:
         self._stream = stream
         self._is_stream_consumed = False
-        self._is_generator = inspect.isasyncgen(stream)
+        self._is_generator = isinstance(stream, AsyncGeneratorType)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._is_stream_consumed and self._is_generator:

@@ -675,3 +675,15 @@ def test_codec_decoders_share_one_interface() -> None:
     for cls in (GZipDecoder, DeflateDecoder, BrotliDecoder, ZStandardDecoder):
         assert issubclass(cls, CodecDecoder)
         assert cls.is_available()
+
+
+def test_decoding_limits_are_values() -> None:
+    import pickle
+
+    limits = DecodingLimits(max_ratio=None, max_size=10)
+    assert limits == DecodingLimits(max_ratio=None, max_size=10) != DecodingLimits()
+    assert hash(limits) == hash(DecodingLimits(max_ratio=None, max_size=10))
+    assert pickle.loads(pickle.dumps(limits)) == limits
+    assert "max_size=10" in repr(limits)
+    with pytest.raises(AttributeError):
+        limits.max_size = 5  # type: ignore[misc]

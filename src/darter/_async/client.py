@@ -8,7 +8,6 @@ them: send, await the response, decide, repeat.
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -22,7 +21,7 @@ from .._client_base import (
     BaseClient,
     UseClientDefault,
     explain_timeout,
-    logger,
+    info_logger,
     start_deadline,
 )
 from .._config import (
@@ -385,7 +384,8 @@ class AsyncClient(BaseClient[AsyncBaseTransport]):
         response._decoding_limits = self._decoding_limits
         if "set-cookie" in response.headers:
             self._cookies.extract_cookies(response)
-        if logger.isEnabledFor(logging.INFO):
+        logger = info_logger()
+        if logger is not None:
             logger.info(
                 'HTTP Request: %s %s "%s %d %s"',
                 request.method,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json as jsonlib
 import re
 import time
@@ -41,6 +40,8 @@ from ._status_codes import codes
 from ._urls import URL
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from ._cookies import Cookies
 
 __all__ = ["Response"]
@@ -116,7 +117,7 @@ class Response:
     # Metadata
 
     @property
-    def elapsed(self) -> datetime.timedelta:
+    def elapsed(self) -> timedelta:
         """Time from sending the request to the end of the response (after close)."""
         if not hasattr(self, "_elapsed"):
             seconds = self._elapsed_seconds
@@ -124,11 +125,13 @@ class Response:
                 raise RuntimeError(
                     "'.elapsed' may only be accessed after the response has been read or closed."
                 )
-            self._elapsed = datetime.timedelta(seconds=seconds)
+            from datetime import timedelta  # on use: kept out of `import darter`
+
+            self._elapsed = timedelta(seconds=seconds)
         return self._elapsed
 
     @elapsed.setter
-    def elapsed(self, elapsed: datetime.timedelta) -> None:
+    def elapsed(self, elapsed: timedelta) -> None:
         self._elapsed = elapsed
 
     @property

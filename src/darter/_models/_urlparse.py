@@ -33,11 +33,8 @@ rules:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, TypeAlias
-
-import idna
 
 from darter._exceptions import InvalidURL
 
@@ -198,6 +195,8 @@ def _normalise_host(host: str) -> str:
         return ""
     if host.startswith("[") and host.endswith("]"):
         address = host[1:-1]
+        import ipaddress  # IPv6 literals only: kept out of `import darter`
+
         try:
             ipaddress.IPv6Address(address)
         except ValueError:
@@ -214,6 +213,8 @@ def _normalise_host(host: str) -> str:
             # upper case (RFC 3986 section 6.2.2.1), so parsing again is a no-op.
             host = _ESCAPE_RE.sub(_upper_escape, host)
         return host
+    import idna  # internationalised names only: kept out of `import darter`
+
     try:
         return idna.encode(host.lower()).decode("ascii")
     except ValueError:  # idna's errors are UnicodeError, hence ValueError
@@ -223,6 +224,8 @@ def _normalise_host(host: str) -> str:
 def decode_host(host: str) -> str:
     """Show an IDNA host in Unicode; other hosts, or undecodable ones, as they are."""
     if host.startswith("xn--"):
+        import idna
+
         try:
             return idna.decode(host)
         except ValueError:

@@ -10,7 +10,6 @@ them: send, the response, decide, repeat.
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -24,7 +23,7 @@ from .._client_base import (
     BaseClient,
     UseClientDefault,
     explain_timeout,
-    logger,
+    info_logger,
     start_deadline,
 )
 from .._config import (
@@ -383,7 +382,8 @@ class Client(BaseClient[BaseTransport]):
         response._decoding_limits = self._decoding_limits
         if "set-cookie" in response.headers:
             self._cookies.extract_cookies(response)
-        if logger.isEnabledFor(logging.INFO):
+        logger = info_logger()
+        if logger is not None:
             logger.info(
                 'HTTP Request: %s %s "%s %d %s"',
                 request.method,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 
 from .._models._request import Request
 from .._models._response import Response
@@ -33,7 +32,7 @@ class MockTransport(AsyncBaseTransport, BaseTransport):
     def handle_request(self, request: Request) -> Response:
         request.read()
         response = self.handler(request)
-        if inspect.iscoroutine(response):
+        if isinstance(response, Coroutine):
             response.close()  # never to be awaited: close it so that no warning is left behind
             raise TypeError(
                 "MockTransport's handler is a coroutine function: use it with an AsyncClient, "
@@ -49,7 +48,7 @@ class MockTransport(AsyncBaseTransport, BaseTransport):
     async def handle_async_request(self, request: Request) -> Response:
         await request.aread()
         response = self.handler(request)
-        if inspect.isawaitable(response):
+        if isinstance(response, Awaitable):
             response = await response
         if not isinstance(response, Response):
             raise TypeError(f"MockTransport's handler must return a Response, not {response!r}.")
