@@ -139,6 +139,9 @@ ASYNC_PEERS = (
     "httpx",
     "httpx-trio",
     "httpx2",
+    "niquests",
+    "pyreqwest",
+    "curl_cffi",
 )
 ASYNC_SWEEP = "async-concurrency"
 
@@ -189,10 +192,22 @@ HTTP2_PEERS = (
     "darter-anyio",
     "httpx",
     "httpx2",
+    "niquests",
+    "pyreqwest",
+    "curl_cffi",
 )
 
 MIB = 1 << 20
-SYNC_PEERS = ("darter", "httpx", "requests", "urllib3")
+SYNC_PEERS = (
+    "darter",
+    "httpx",
+    "requests",
+    "urllib3",
+    "niquests",
+    "pyreqwest",
+    "pycurl",
+    "curl_cffi",
+)
 TRANSFER_ASYNC_PEERS = (
     "darter-asyncio",
     "darter-uvloop",
@@ -200,6 +215,9 @@ TRANSFER_ASYNC_PEERS = (
     "darter-anyio",
     "aiohttp",
     "httpx",
+    "niquests",
+    "pyreqwest",
+    "curl_cffi",
 )
 DOWNLOAD_SIZE = 256 * MIB
 QUICK_DOWNLOAD_SIZE = 32 * MIB

@@ -27,6 +27,7 @@ from .clients import find_spec
 from .cpus import Pinning, pin_current_process
 from .scenarios import QUICK_WRK_SECONDS, WRK_SECONDS, Scenario
 from .server import NginxServer, ServerCounters, running_nginx
+from .sessions import shadowed_urllib3
 from .workloads import WORKLOADS
 from .wrk import WrkError, run_wrk, wrk_version
 
@@ -37,6 +38,8 @@ SCHEMA_VERSION = 2
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 _RUNNER_TIMEOUT = 900.0
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# The peers that import urllib3, which must be urllib3 itself.
+URLLIB3_USERS = frozenset({"urllib3", "requests"})
 
 
 class SuiteError(RuntimeError):
@@ -85,18 +88,25 @@ class SuiteOptions:
 def check_clients(options: SuiteOptions) -> None:
     """Fail before measuring anything when a peer cannot be imported.
 
-    Raises ``MissingDependency`` with the install command of every missing client.
+    Raises ``MissingDependency`` with the install command of every missing client,
+    or when the urllib3 or requests peer would import urllib3-future's copy of
+    urllib3 instead of urllib3 (``sessions.shadowed_urllib3``).
     """
     missing = []
+    modules = set()
     for scenario in options.scenarios:
         kind = WORKLOADS[scenario.workload].kind
         for name in options.peers_of(scenario):
             spec = find_spec(kind, name)
+            modules.add(spec.module)
             if spec.missing():
                 missing.append(f"  {spec.name}: {spec.install_hint()}")
     if missing:
         lines = "\n".join(sorted(set(missing)))
         raise MissingDependency(f"peer clients are not installed:\n{lines}")
+    shadowed = shadowed_urllib3() if modules & URLLIB3_USERS else None
+    if shadowed is not None:
+        raise MissingDependency(shadowed)
 
 
 def runner_environment() -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from benchmarks.cli import EXIT_MISSING, main
-from benchmarks.scenarios import ASYNC_PEERS
+from benchmarks.scenarios import ASYNC_PEERS, SYNC_PEERS
 
 
 def _load_only_results(folder: Path) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def test_unknown_scenario(capsys: pytest.CaptureFixture[str]) -> None:
 def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "darter, httpx, requests, urllib3" in out
+    assert ", ".join(SYNC_PEERS) in out
     assert ", ".join(ASYNC_PEERS) in out
     assert "async-concurrency (sweep): async-c1, async-c10, async-c100, async-c1000" in out
 
@@ -67,7 +67,7 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "| darter" in capsys.readouterr().out
     results = _load_only_results(tmp_path)
     clients = results["scenarios"]["sync-sequential"]["clients"]
-    assert set(clients) == {"darter", "httpx", "requests", "urllib3"}
+    assert list(clients) == list(SYNC_PEERS)
     for data in clients.values():
         assert len(data["runs"]) == 2
         for run in data["runs"]:
@@ -79,7 +79,7 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     # Each run in a process of its own, interleaved: every client's first repetition
     # ran before any client's second.
     runs = [run for data in clients.values() for run in data["runs"]]
-    assert len({run["pid"] for run in runs}) == 8
+    assert len({run["pid"] for run in runs}) == 2 * len(SYNC_PEERS)
     first = [run["sequence"] for run in runs if run["repetition"] == 1]
     second = [run["sequence"] for run in runs if run["repetition"] == 2]
     assert max(first) < min(second)
@@ -122,7 +122,14 @@ def test_every_async_peer_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     loops = {name: data["loop"] for name, data in scenario["clients"].items()}
     assert loops["darter-uvloop"] == "uvloop"
     assert loops["darter-trio"] == loops["httpx-trio"] == "trio"
-    assert set(scenario["ratios"]["darter-asyncio"]) == {"aiohttp", "httpx", "httpx2"}
+    assert set(scenario["ratios"]["darter-asyncio"]) == {
+        "aiohttp",
+        "httpx",
+        "httpx2",
+        "niquests",
+        "pyreqwest",
+        "curl_cffi",
+    }
     assert set(scenario["ratios"]["darter-trio"]) == {"httpx-trio"}
 
 

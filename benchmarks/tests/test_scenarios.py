@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.clients import ASYNC_CLIENTS, CLIENTS, find_spec
-from benchmarks.scenarios import ASYNC_PEERS, SCENARIOS, SWEEPS, Scenario, select
+from benchmarks.scenarios import ASYNC_PEERS, SCENARIOS, SWEEPS, SYNC_PEERS, Scenario, select
 from benchmarks.sessions import LOOPS, ClientSpec
 from benchmarks.workloads import WORKLOADS
 
@@ -26,7 +26,8 @@ def test_every_peer_has_an_adapter_for_its_workload(scenario: Scenario) -> None:
 def test_sync_sequential_is_the_first_scenario() -> None:
     scenario = next(iter(SCENARIOS.values()))
     assert scenario.name == "sync-sequential"
-    assert scenario.peers == ("darter", "httpx", "requests", "urllib3")
+    assert scenario.peers == SYNC_PEERS
+    assert SYNC_PEERS[:4] == ("darter", "httpx", "requests", "urllib3")
     assert scenario.requests == 5_000
     assert scenario.body_size == 100
     assert scenario.wrk is not None
