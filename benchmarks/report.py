@@ -7,8 +7,8 @@ after the time of the run, so that any two can be compared with
 
 Ratios compare each variant of darter (``darter``, ``darter-asyncio``,
 ``darter-trio``...) with every other peer driven by the same event loop (a sync
-client with the sync ones, ``darter-trio`` with ``httpx-trio``...), and with the wrk
-reference.
+client with the sync ones, ``darter-trio`` with ``httpx-trio``...), and with the C
+reference (wrk, h2load or curl).
 """
 
 from __future__ import annotations
@@ -81,7 +81,10 @@ def add_summaries(results: dict[str, Any]) -> dict[str, Any]:
                 data["loop_version"] = runs[0].get("loop_version", data["loop"])
         reference = scenario.get("reference")
         if reference and reference["runs"]:
-            reference["summary"] = summarize_runs(reference["runs"], _REFERENCE_FIGURES)
+            runs = reference["runs"]
+            figures = list(_REFERENCE_FIGURES)
+            figures += [name for name in _OPTIONAL_FIGURES if all(name in r for r in runs)]
+            reference["summary"] = summarize_runs(runs, figures)
         scenario["ratios"] = _ratios(scenario)
     add_sweeps(results)
     return results
@@ -212,9 +215,10 @@ def _render_scenario(name: str, scenario: Mapping[str, Any]) -> list[str]:
     lines += _client_table(scenario, counted)
     reference = scenario.get("reference")
     if reference and not reference.get("available"):
+        name = reference.get("name", "wrk")
+        install = reference.get("install", f"sudo apt-get install -y {name}")
         lines += [
-            "wrk is not installed, so there is no C ceiling for this scenario "
-            "(`sudo apt-get install -y wrk`).",
+            f"{name} is not installed, so there is no C ceiling for this scenario (`{install}`).",
             "",
         ]
     lines += _ratio_table(scenario)
@@ -285,9 +289,15 @@ def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
     reference = scenario.get("reference")
     if reference and reference.get("summary"):
         summary = reference["summary"]
+        seconds = reference.get("seconds")
+        how = (
+            f"{seconds:g} s"
+            if seconds is not None
+            else _plural(int(reference.get("transfers") or 0), "transfer")
+        )
         lines.append(
-            f"| *reference (C):* `{reference['label']}`, {reference['seconds']:g} s "
-            f"| {_fmt_range(summary['req_per_s'], _fmt_rate)} "
+            f"| *reference (C):* `{reference['label']}`, {how} "
+            f"| {_fmt_range(_rate(scenario, summary), _fmt_rate)} "
             f"| {_fmt_range(summary['cpu_us_per_req'], _fmt_us)} "
             f"| {_fmt_us(summary['latency_p50_us']['median'])} "
             f"| {_fmt_us(summary['latency_p99_us']['median'])} | — |" + (" — |" if counted else "")
@@ -297,7 +307,7 @@ def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
 
 
 def _ratio_table(scenario: Mapping[str, Any]) -> list[str]:
-    """darter's ratios: each variant against the peers on its event loop, and wrk."""
+    """darter's ratios: each variant against the peers on its event loop, and the C one."""
     ratios = scenario.get("ratios") or {}
     if not any(ratios.values()):
         return []

@@ -256,3 +256,13 @@ def test_stem_names_the_selection(tmp_path: Path) -> None:
     json_path, _ = report.save(results, tmp_path)
     assert json_path.name == "20250102-030405-async-concurrency.json"
     assert report.load(json_path)["sweeps"]["async-concurrency"]["levels"] == [1, 10]
+
+
+def test_a_missing_reference_names_its_package() -> None:
+    results = _results([2000.0], wrk=False)
+    results["scenarios"]["sync-sequential"]["reference"].update(
+        name="h2load", label="h2load -c1 -m100", install="sudo apt-get install -y nghttp2-client"
+    )
+    text = report.render_markdown(report.add_summaries(results))
+    assert "h2load is not installed" in text
+    assert "(`sudo apt-get install -y nghttp2-client`)" in text
