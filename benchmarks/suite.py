@@ -3,10 +3,10 @@
 For each scenario, repetition after repetition, each peer is measured once in a fresh
 runner process, in the scenario's order (A B C A B C ...), then the scenario's C
 reference (wrk, h2load or curl) once when it is installed, so that a slow drift of
-the machine affects every client alike. nginx's
-counters are read around each runner, so each record also says how many connections
-the client opened and how many requests the server saw. The result is the raw
-record of every measurement, ready for ``report``.
+the machine affects every client alike. nginx's counters are read around each
+runner, so each record also says how many connections the client opened and how
+many requests the server saw. The result is the raw record of every measurement,
+ready for ``report``.
 """
 
 from __future__ import annotations
