@@ -9,7 +9,8 @@ beside this file). Every module here has one job:
   ``transfer_peers``: one small adapter per client library (and event loop) and kind
   of workload; ``clients``: their tables by kind of workload;
 - ``measure``: the parameters and raw figures every workload shares;
-- ``workloads``, ``async_workloads``: the measured loops, run inside a runner process;
+- ``workloads``, ``async_workloads``, ``thread_workloads``: the measured loops, run
+  inside a runner process;
 - ``runner``: the subprocess entry point that measures one client once;
 - ``resources``: the paths and body sizes the server serves;
 - ``server``: the nginx the suite starts, configures and stops;
@@ -19,6 +20,7 @@ beside this file). Every module here has one job:
 - ``stats``: medians, ranges and percentiles;
 - ``report``: Markdown tables, ratios, results files and their comparison;
 - ``sweeps``: each client's figures along a sweep, for a table and a plot;
+- ``plot``: the sweep plot (a PNG, drawn with matplotlib, imported only to draw);
 - ``suite``: the interleaved repetitions of a whole run;
 - ``profiling``: cProfile and py-spy around one runner;
 - ``cli``: the command line.

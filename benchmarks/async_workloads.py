@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import math
 import time
 from array import array
 from collections.abc import Awaitable, Callable, Coroutine
@@ -37,35 +36,15 @@ from .measure import (
     MeasureParams,
     Profiler,
     Snapshot,
+    Tickets,
     figures_between,
     latency_array,
     snapshot,
+    warmup_count,
 )
 from .sessions import AsyncOpener, AsyncSession, BadResponse, Body, ClientSpec, body_size
 
 Fetch = Callable[[], Awaitable[Body]]
-
-
-class Tickets:
-    """The request numbers 0 .. count-1, handed out one at a time to the workers.
-
-    ``deadline`` (a ``perf_counter`` time) ends the handing out early: the first
-    worker to start a request after it lowers ``count`` to the numbers already out.
-    """
-
-    __slots__ = ("count", "deadline", "next")
-
-    def __init__(self, count: int, deadline: float = math.inf) -> None:
-        self.count = count
-        self.deadline = deadline
-        self.next = 0
-
-    @classmethod
-    def measured(cls, params: MeasureParams) -> Tickets:
-        """The tickets of a measured loop starting now, with its time limit if any."""
-        if params.time_limit_s is None:
-            return cls(params.requests)
-        return cls(params.requests, time.perf_counter() + params.time_limit_s)
 
 
 def _check_body(body: Body, expected_size: int) -> None:
@@ -76,8 +55,7 @@ def _check_body(body: Body, expected_size: int) -> None:
 
 async def _warm_up_worker(fetch: Fetch, tickets: Tickets, expected_size: int) -> None:
     """One warm-up task: requests until no number is left, nothing recorded."""
-    while tickets.next < tickets.count:
-        tickets.next += 1
+    while tickets.take(0.0) >= 0:
         _check_body(await fetch(), expected_size)
 
 
@@ -86,20 +64,14 @@ async def _measured_worker(
 ) -> None:
     """One measured task: requests until no number is left, each latency recorded."""
     clock = time.perf_counter
-    while tickets.next < tickets.count:
-        index = tickets.next
-        tickets.next = index + 1
+    while True:
         started = clock()
-        if started > tickets.deadline:
-            tickets.count = tickets.next
+        index = tickets.take(started)
+        if index < 0:
+            return
         body = await fetch()
         latencies[index] = clock() - started
         _check_body(body, expected_size)
-
-
-def warmup_count(params: MeasureParams) -> int:
-    """Warm-up requests: as asked, but at least one per worker (a full pool)."""
-    return max(params.warmup, params.concurrency)
 
 
 # ---------------------------------------------------------------------------

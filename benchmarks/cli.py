@@ -1,4 +1,4 @@
-"""The command line: ``python -m benchmarks run | compare | profile | list``.
+"""The command line: ``python -m benchmarks run | compare | plot | profile | list``.
 
 Exit status: 0 on success, 1 when a measurement fails (the other measurements of a
 run go on, and its results are still written, listing the failed runs), 2 when
@@ -13,10 +13,12 @@ import datetime as dt
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import report
 from .clients import find_spec
 from .cpus import PIN_MODES, pin_current_process, plan_pinning
+from .plot import PlotError, plot_results
 from .profiling import cprofile_tables, find_py_spy, py_spy_tables, run_py_spy
 from .references import TOOLS, ToolError, find_tools
 from .scenarios import SCENARIOS, SWEEPS, select
@@ -72,6 +74,12 @@ def _build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="compare two results files")
     compare.add_argument("a", type=Path, help="the earlier results JSON")
     compare.add_argument("b", type=Path, help="the later results JSON")
+
+    plot = commands.add_parser("plot", help="draw the sweep plots of a results file")
+    plot.add_argument("results", type=Path, help="a results JSON with a sweep")
+    plot.add_argument(
+        "--output-dir", type=Path, help="where the PNGs go (default: beside the results file)"
+    )
 
     profile = commands.add_parser("profile", help="cProfile (and py-spy) one client")
     profile.add_argument("--scenario", default="sync-sequential", choices=sorted(SCENARIOS))
@@ -160,10 +168,40 @@ def _command_run(args: argparse.Namespace, argv: list[str]) -> int:
     if not args.no_save:
         json_path, md_path = report.save(results, args.output_dir)
         _progress(f"results: {json_path}\nreport:  {md_path}")
+        if results.get("sweeps"):
+            _plot_saved_run(results, json_path)
     failed = failed_runs(results)
     if failed:
         _progress(f"error: {failed} run(s) failed; the report lists them (not counted)")
         return EXIT_FAILED
+    return 0
+
+
+def _plot_saved_run(results: dict[str, Any], json_path: Path) -> None:
+    """Draw the sweeps of a run beside its results; without matplotlib, only say so."""
+    try:
+        for path in plot_results(results, json_path):
+            _progress(f"plot:    {path}")
+    except MissingDependency as exc:
+        _progress(f"no plot: {exc}")
+
+
+def _command_plot(args: argparse.Namespace) -> int:
+    try:
+        results = report.load(args.results)
+    except OSError as exc:
+        print(f"error: cannot read {args.results}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAILED
+    target = args.results
+    if args.output_dir is not None:
+        target = args.output_dir / args.results.name
+    try:
+        paths = plot_results(results, target)
+    except PlotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for path in paths:
+        print(path)
     return 0
 
 
@@ -273,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             return _command_run(args, argv)
         if args.command == "compare":
             return _command_compare(args)
+        if args.command == "plot":
+            return _command_plot(args)
         if args.command == "profile":
             return _command_profile(args)
         return _command_list()

@@ -6,6 +6,8 @@ status and returns the body. The library is imported only when its adapter is
 opened, so a runner process loads only the client it measures.
 
 - ``sync``: ``sync_clients.SYNC_CLIENTS``, adapters returning a ``SyncSession``;
+- ``sync-connect``, ``sync-threads``: the same adapters opened with ``SyncOptions``
+  (``sync_clients.CONFIGURABLE_SYNC_CLIENTS``);
 - ``async``: ``async_clients.ASYNC_CLIENTS``, coroutine adapters returning an
   ``AsyncSession``, each with the event loop that drives it;
 - ``sync-download``, ``sync-upload``, ``async-download``, ``async-upload``: the
@@ -25,7 +27,7 @@ from typing import Any
 from .async_clients import ASYNC_CLIENTS
 from .http2_clients import HTTP2_CLIENTS
 from .sessions import AsyncSession, BadResponse, ClientSpec, SyncSession
-from .sync_clients import SYNC_CLIENTS
+from .sync_clients import CONFIGURABLE_SYNC_CLIENTS, SYNC_CLIENTS
 from .transfer_clients import (
     ASYNC_DOWNLOAD_CLIENTS,
     ASYNC_UPLOAD_CLIENTS,
@@ -47,6 +49,8 @@ __all__ = [
 # Kind of workload -> its adapters. The workloads name the kind they need.
 CLIENTS: dict[str, Mapping[str, ClientSpec[Any]]] = {
     "sync": SYNC_CLIENTS,
+    "sync-connect": CONFIGURABLE_SYNC_CLIENTS,
+    "sync-threads": CONFIGURABLE_SYNC_CLIENTS,
     "async": ASYNC_CLIENTS,
     "sync-download": SYNC_DOWNLOAD_CLIENTS,
     "sync-upload": SYNC_UPLOAD_CLIENTS,

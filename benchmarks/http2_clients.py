@@ -28,7 +28,6 @@ pycurl has no async interface.
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,6 +39,7 @@ from .sessions import (
     Http2Opener,
     check_status,
     darter_async_specs,
+    ssl_context,
 )
 
 HTTP2 = "HTTP/2"
@@ -61,11 +61,6 @@ def protocol_name(reported: object, names: Mapping[Any, str]) -> str:
 NIQUESTS_VERSIONS = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: HTTP2, 30: "HTTP/3"}
 PYREQWEST_VERSIONS = {"HTTP/1.0": "HTTP/1.0", "HTTP/1.1": "HTTP/1.1", "HTTP/2.0": HTTP2}
 CURL_VERSIONS = {1: "HTTP/1.0", 2: "HTTP/1.1", 3: HTTP2, 30: "HTTP/3"}
-
-
-def ssl_context(ca_file: str) -> ssl.SSLContext:
-    """A client context trusting only the benchmark's CA (and checking the host)."""
-    return ssl.create_default_context(cafile=ca_file)
 
 
 def _session(client: Any, url: str, name: str) -> AsyncSession:

@@ -5,6 +5,7 @@ Standard library only: the runner imports this module inside the measured proces
 
 from __future__ import annotations
 
+import math
 import resource
 import time
 from array import array
@@ -100,3 +101,49 @@ def figures_between(
 def latency_array(count: int) -> array[float]:
     """A zeroed array of ``count`` doubles, allocated before the measured loop."""
     return array("d", bytes(8 * count))
+
+
+class Tickets:
+    """The request numbers 0 .. count-1, handed out one at a time to the workers.
+
+    Shared by the workers of a concurrent loop (tasks, or threads holding a lock).
+    ``deadline`` (a ``perf_counter`` time) ends the handing out early: the first
+    worker to take a number after it lowers ``count`` to the numbers already out.
+    """
+
+    __slots__ = ("count", "deadline", "next")
+
+    def __init__(self, count: int, deadline: float = math.inf) -> None:
+        self.count = count
+        self.deadline = deadline
+        self.next = 0
+
+    @classmethod
+    def measured(cls, params: MeasureParams) -> Tickets:
+        """The tickets of a measured loop starting now, with its time limit if any."""
+        if params.time_limit_s is None:
+            return cls(params.requests)
+        return cls(params.requests, time.perf_counter() + params.time_limit_s)
+
+    def take(self, now: float) -> int:
+        """The next number, or -1 when every number is out; ``now``: ``perf_counter()``.
+
+        A number taken past the deadline is still handed out (its request is made),
+        and is the last one.
+        """
+        index = self.next
+        if index >= self.count:
+            return -1
+        self.next = index + 1
+        if now > self.deadline:
+            self.count = self.next
+        return index
+
+
+def warmup_count(params: MeasureParams) -> int:
+    """Warm-up requests of a concurrent loop: as asked, but at least one per worker.
+
+    So that every worker's first request opens a connection and the pool is full
+    before the measurement.
+    """
+    return max(params.warmup, params.concurrency)

@@ -73,7 +73,9 @@ def run_reference(
     Raises ``ToolError`` when the tool fails or reports errors.
     """
     if isinstance(reference, WrkReference):
-        return wrk.run_wrk(binary, url, seconds, reference.connections, reference.threads)
+        return wrk.run_wrk(
+            binary, url, seconds, reference.connections, reference.threads, reference.headers
+        )
     if isinstance(reference, H2loadReference):
         return h2load.run_h2load(binary, url, seconds, reference.connections, reference.streams)
     assert isinstance(reference, CurlReference)

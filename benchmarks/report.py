@@ -38,7 +38,14 @@ _CLIENT_FIGURES = (
     "peak_rss_mb",
 )
 # Figures summarized only when every run has them (older results files lack them).
-_OPTIONAL_FIGURES = ("requests", "server_connections", "server_requests", "mb_per_s")
+# What nginx counted around a run (the TLS ones only over TLS).
+_SERVER_FIGURES = (
+    "server_connections",
+    "server_requests",
+    "server_tls_connections",
+    "server_tls_resumed",
+)
+_OPTIONAL_FIGURES = ("requests", "mb_per_s", *_SERVER_FIGURES)
 _REFERENCE_FIGURES = ("req_per_s", "cpu_us_per_req", "latency_p50_us", "latency_p99_us")
 
 
@@ -259,7 +266,9 @@ def _rate(scenario: Mapping[str, Any], summary: Mapping[str, Any]) -> Mapping[st
 
 
 def _unit(scenario: Mapping[str, Any]) -> str:
-    return "MB/s" if scenario.get("unit") == "MB/s" else "req/s"
+    """The throughput's name: ``req/s``, ``MB/s`` or ``connections/s`` (= req/s)."""
+    unit: str = scenario.get("unit") or "req/s"
+    return unit
 
 
 def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
@@ -353,12 +362,15 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
     short = []
     pool = int(scenario.get("concurrency", 1))
     churn = []
+    per_request = bool(scenario.get("connection_per_request"))
     for client, data in scenario["clients"].items():
         summary = data.get("summary", {})
         made = summary.get("requests")
         if made and made["min"] < scenario["requests"]:
             short.append(f"{client} ({made['median']:,.0f})")
         connections = summary.get("server_connections")
+        if per_request:
+            continue
         if connections and connections["max"] > pool:
             most = (
                 f", up to {connections['max']:,.0f}"
@@ -376,7 +388,59 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
             f"Opened more connections than the {_plural(pool, 'connection')} the work "
             f"needs (per run, warm-up included: median, and the most): {', '.join(churn)}."
         )
+    if per_request:
+        notes += _reuse_note(scenario)
+    notes += _tls_resumption_note(scenario)
     return [line for note in notes for line in (note, "")]
+
+
+def _reuse_note(scenario: Mapping[str, Any]) -> list[str]:
+    """The clients that kept a connection for more than one request when told not to.
+
+    Each of their runs should open one connection per request, warm-up included.
+    """
+    reused = []
+    for client, data in scenario["clients"].items():
+        short = [
+            run
+            for run in data["runs"]
+            if "server_connections" in run
+            and run["server_connections"] < run["requests"] + run.get("warmup", 0)
+        ]
+        if short:
+            fewest = min(run["server_connections"] for run in short)
+            reused.append(f"{client} (as few as {fewest:,})")
+    if not reused:
+        return []
+    return [
+        "Sent more than one request on a connection, where every request should have "
+        f"opened a connection of its own (connections per run): {', '.join(reused)}."
+    ]
+
+
+def _tls_resumption_note(scenario: Mapping[str, Any]) -> list[str]:
+    """How many of each client's TLS connections resumed a session, when it opened many.
+
+    nginx logs whether each TLS handshake resumed a session; with a single connection
+    per run there is nothing to resume, and nothing is said.
+    """
+    counts = []
+    reference = scenario.get("reference") or {}
+    summaries = [(client, data.get("summary", {})) for client, data in scenario["clients"].items()]
+    if reference.get("summary"):
+        summaries.append((reference["name"], reference["summary"]))
+    for client, summary in summaries:
+        connections = summary.get("server_tls_connections")
+        resumed = summary.get("server_tls_resumed")
+        if connections and resumed:
+            counts.append((client, resumed["median"], connections["median"]))
+    if not any(total > 1 for _, _, total in counts):
+        return []
+    listed = ", ".join(f"{client} {done:,.0f} of {total:,.0f}" for client, done, total in counts)
+    return [
+        "TLS connections whose handshake resumed an earlier session (nginx's "
+        f"`$ssl_session_reused`; per run, warm-up included, median): {listed}."
+    ]
 
 
 def _render_noise(scenario: Mapping[str, Any]) -> list[str]:

@@ -4,8 +4,9 @@ Adding a scenario is adding a ``Scenario`` to ``SCENARIOS`` (and, for a new kind
 workload, a loop in ``workloads`` and client adapters in ``clients``). A *sweep* is a
 named group of scenarios that differ only in their concurrency
 (``async-concurrency``: ``async-c1``, ``async-c10``, ``async-c100``, ``async-c1000``);
-``--scenario`` takes a scenario's name or a sweep's, and the report adds a table (and
-the results file the data for a plot) of each client's throughput along the sweep.
+``--scenario`` takes a scenario's name or a sweep's, and the report adds a table (the
+results file the data, and a PNG beside it the plot: ``plot``) of each client's
+throughput along the sweep.
 
 The transfer scenarios (``download-sync``, ``download-async``, ``upload-sync``,
 ``upload-async``) move one large body per request, a few times per run, and are
@@ -22,10 +23,19 @@ reference, never a peer, and optional): wrk for the plain GETs (``wrk``), h2load
 connection and 100 streams), and the curl command line for the transfers (``curl``:
 ``-o /dev/null``, or ``--data-binary @FILE`` for the uploads).
 
+``connect-plain`` and ``connect-tls`` send the small GET 1,000 times, each on a new
+connection (every client, and wrk, the C reference, says ``Connection: close``), to
+the plain port or over TLS with HTTP/1.1; the report counts connections/s, and over
+TLS how many handshakes resumed a session.
+
+``threads-16`` is the sync peers' concurrency: 16 threads share one client (a pool of
+16 keep-alive connections) and 10,000 requests, handed out one at a time.
+
 Planned next, for whoever adds them (scenario: peers):
 
 - ``http2-c1`` / ``http2-c1000`` and a sweep;
-- ``threads``: the sync peers, one client shared by N threads.
+- ``threads-1`` ... ``threads-64`` and a sweep (plotted like ``async-concurrency``);
+- ``connect-async``: the async peers, a new connection per request (and per task).
 """
 
 from __future__ import annotations
@@ -43,10 +53,13 @@ class WrkReference:
     tool: ClassVar[str] = "wrk"
     connections: int = 1
     threads: int = 1
+    # Request headers wrk sends (``-H``), e.g. ``Connection: close``.
+    headers: tuple[str, ...] = ()
 
     def label(self) -> str:
         """How the reference is named in tables, e.g. ``wrk -t1 -c1``."""
-        return f"wrk -t{self.threads} -c{self.connections}"
+        headers = "".join(f" -H '{header}'" for header in self.headers)
+        return f"wrk -t{self.threads} -c{self.connections}{headers}"
 
 
 @dataclass(frozen=True)
@@ -94,11 +107,13 @@ class Scenario:
     peers of the quick mode. ``body_size`` is the size of the body each request
     moves (``quick_body_size``, when set, in the quick mode); ``large_size``, when
     set, asks the server for a ``/large`` body of the mode's body size. ``unit`` is
-    the throughput the report shows: ``req/s``, or ``MB/s`` (10^6 bytes of body per
-    second) for the transfers. ``tls`` sends the requests to the server's TLS and
-    HTTP/2 port (``https``), with its CA file given to the clients. ``wrk``,
-    ``h2load`` and ``curl`` say how to run the scenario's C reference, if it has one
-    (at most one of them; ``reference`` gives it).
+    the throughput the report shows: ``req/s``, ``MB/s`` (10^6 bytes of body per
+    second) for the transfers, or ``connections/s`` (the same figure as req/s) when
+    ``connection_per_request`` says every request opens a connection of its own.
+    ``tls`` sends the requests to the server's TLS and HTTP/2 port (``https``), with
+    its CA file given to the clients. ``wrk``, ``h2load`` and ``curl`` say how to run
+    the scenario's C reference, if it has one (at most one of them; ``reference``
+    gives it).
     """
 
     name: str
@@ -123,6 +138,7 @@ class Scenario:
     quick_body_size: int | None = None
     unit: str = "req/s"
     tls: bool = False
+    connection_per_request: bool = False
     h2load: H2loadReference | None = None
     curl: CurlReference | None = None
 
@@ -255,6 +271,8 @@ SYNC_PEERS = (
     "pycurl",
     "curl_cffi",
 )
+# The sync peers whose adapters take ``SyncOptions`` (new connections, pool size).
+CONFIGURED_SYNC_PEERS = ("darter", "httpx", "requests", "urllib3")
 TRANSFER_ASYNC_PEERS = (
     "darter-asyncio",
     "darter-uvloop",
@@ -318,6 +336,37 @@ def _transfer_scenario(direction: str, kind: str) -> Scenario:
     )
 
 
+CLOSE_HEADER = "Connection: close"
+
+
+def _connect_scenario(tls: bool) -> Scenario:
+    """``connect-plain``, ``connect-tls``: 1,000 GETs, each on a new connection.
+
+    Every client says ``Connection: close`` on every request; so does wrk, which
+    reconnects after each response and is the C reference. Over TLS, HTTP/1.1.
+    """
+    over = "TLS (HTTP/1.1)" if tls else "plain HTTP"
+    return Scenario(
+        name="connect-tls" if tls else "connect-plain",
+        description=(
+            f"sequential GET of the {SMALL_SIZE}-byte body, each on a new connection "
+            f"over {over}, one sync client saying `{CLOSE_HEADER}` on every request"
+        ),
+        workload="sync-connect",
+        path=SMALL_PATH,
+        body_size=SMALL_SIZE,
+        peers=CONFIGURED_SYNC_PEERS,
+        requests=1_000,
+        warmup=100,
+        quick_requests=300,
+        quick_warmup=30,
+        wrk=WrkReference(connections=1, threads=1, headers=(CLOSE_HEADER,)),
+        unit="connections/s",
+        tls=tls,
+        connection_per_request=True,
+    )
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
@@ -336,6 +385,25 @@ SCENARIOS: dict[str, Scenario] = {
             quick_requests=1_500,
             quick_warmup=200,
             wrk=WrkReference(connections=1, threads=1),
+        ),
+        _connect_scenario(tls=False),
+        _connect_scenario(tls=True),
+        Scenario(
+            name="threads-16",
+            description=(
+                f"GET of the {SMALL_SIZE}-byte body by 16 threads sharing one sync "
+                "client, whose pool holds 16 keep-alive connections"
+            ),
+            workload="sync-threads",
+            path=SMALL_PATH,
+            body_size=SMALL_SIZE,
+            peers=CONFIGURED_SYNC_PEERS,
+            requests=10_000,
+            warmup=1_000,
+            quick_requests=2_000,
+            quick_warmup=100,
+            wrk=WrkReference(connections=16, threads=1),
+            concurrency=16,
         ),
         # The async sweep. async-c100 is the headline: the quick mode keeps more of
         # its repetitions; the other levels get one each in the quick mode.

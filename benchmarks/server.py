@@ -17,11 +17,18 @@ Resources served (all ``GET`` unless said otherwise):
 - ``/nginx-status``: nginx's ``stub_status`` counters, which the suite reads before
   and after each runner to count the connections that runner opened.
 
-With ``tls=True`` (the HTTP/2 scenario) the same resources are also served over TLS
-with HTTP/2 on a second port: the suite makes a throw-away certificate authority and
-a certificate for ``127.0.0.1`` with trustme, in the temporary directory, and the
+With ``tls=True`` (the TLS scenarios) the same resources are also served over TLS
+on a second port, with HTTP/2 offered by ALPN (a client that does not ask for it
+speaks HTTP/1.1): the suite makes a throw-away certificate authority and a
+certificate for ``127.0.0.1`` with trustme, in the temporary directory, and the
 clients trust that CA (``NginxServer.ca_file``). The plain-HTTP port stays, for the
 readiness check and the counters (nginx counts the TLS connections there too).
+
+That TLS server lets clients resume their sessions (session tickets, nginx's
+default, and a shared session cache), and logs one line per TLS connection, at its
+first request: ``r`` when the handshake resumed a session, ``.`` when it was a full
+one. ``NginxServer.counters`` reads that log, so the suite can tell how many of a
+client's TLS connections resumed a session.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .resources import (
@@ -53,6 +60,8 @@ INSTALL_HINT = "sudo apt-get install -y nginx    (Debian/Ubuntu; the package is 
 TRUSTME_HINT = "python -m pip install trustme    (makes the HTTP/2 scenario's TLS certificate)"
 CA_FILE = "ca.pem"
 _CERT_FILE = "server.pem"
+# One line per TLS connection: "r" (session resumed) or "." (full handshake).
+TLS_SESSION_LOG = "tls-sessions.log"
 
 # Where distributions put the binary when it is not on a non-root user's PATH.
 _SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin")
@@ -141,11 +150,22 @@ class NginxConfig:
             else:
                 listen += " http2"
             tls = (
+                # $connection_requests is 1 on a connection's first request only.
+                "    map $connection_requests $tls_first_request { 1 1; default 0; }\n"
+                "    log_format tls_session $ssl_session_reused;\n"
                 "    server {\n"
                 f"        {listen};\n"
                 "        server_name localhost;\n"
                 f"        ssl_certificate {prefix}/{_CERT_FILE};\n"
                 f"        ssl_certificate_key {prefix}/{_CERT_FILE};\n"
+                # TLS 1.3 as well on nginx before 1.23.4, whose default stops at 1.2.
+                # Resumption: tickets (on by default, said here for the reader) and a
+                # cache of sessions shared by the worker processes (1 MB, ~4,000).
+                "        ssl_protocols TLSv1.2 TLSv1.3;\n"
+                "        ssl_session_tickets on;\n"
+                "        ssl_session_cache shared:SSL:1m;\n"
+                f"        access_log {prefix}/{TLS_SESSION_LOG} tls_session "
+                "if=$tls_first_request;\n"
                 f"{locations}"
                 "    }\n"
             )
@@ -254,21 +274,35 @@ def _write_body(path: Path, size: int) -> None:
 
 @dataclass(frozen=True)
 class ServerCounters:
-    """nginx's totals since it started: connections accepted, requests served."""
+    """nginx's totals since it started: connections accepted, requests served.
+
+    ``tls_connections`` and ``tls_resumed`` count the connections to the TLS server
+    block and those of them whose handshake resumed a session (0 without TLS).
+    """
 
     accepted: int
     requests: int
+    tls_connections: int = 0
+    tls_resumed: int = 0
 
     def since(self, before: ServerCounters) -> ServerCounters:
         """What happened between ``before`` and these counters, less this reading.
 
-        Both readings were taken with a request on a connection of its own; the
-        later one is counted in these totals and is subtracted.
+        Both readings were taken with a request on a connection of its own (plain
+        HTTP); the later one is counted in these totals and is subtracted.
         """
         return ServerCounters(
             accepted=self.accepted - before.accepted - 1,
             requests=self.requests - before.requests - 1,
+            tls_connections=self.tls_connections - before.tls_connections,
+            tls_resumed=self.tls_resumed - before.tls_resumed,
         )
+
+
+def count_tls_sessions(log: bytes) -> tuple[int, int]:
+    """(TLS connections, resumed ones) in the text of the TLS session log."""
+    lines = log.split()
+    return len(lines), lines.count(b"r")
 
 
 def parse_stub_status(text: str) -> ServerCounters:
@@ -331,8 +365,9 @@ class NginxServer:
     def counters(self) -> ServerCounters:
         """nginx's connection and request counters, from ``stub_status``.
 
-        The request that reads them counts as one connection and one request.
-        Raises ``ServerError`` when the page cannot be read.
+        With the TLS server, also its connections and resumed sessions, from its
+        session log. The request that reads them counts as one connection and one
+        request. Raises ``ServerError`` when the page cannot be read.
         """
         conn = http.client.HTTPConnection("127.0.0.1", self.config.port, timeout=5.0)
         try:
@@ -343,7 +378,12 @@ class NginxServer:
             raise ServerError(f"cannot read nginx's {STATUS_PATH}: {exc!r}") from exc
         finally:
             conn.close()
-        return parse_stub_status(text)
+        counters = parse_stub_status(text)
+        if self.config.tls_port <= 0:
+            return counters
+        log = self.config.prefix / TLS_SESSION_LOG
+        connections, resumed = count_tls_sessions(log.read_bytes() if log.exists() else b"")
+        return replace(counters, tls_connections=connections, tls_resumed=resumed)
 
     def stop(self) -> None:
         """Shut nginx down (fast shutdown, then kill if it lingers)."""

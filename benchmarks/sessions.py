@@ -10,9 +10,13 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import ssl
 
 OpenT = TypeVar("OpenT")
+NewOpenT = TypeVar("NewOpenT")
 
 # The event loops a client can run on; "sync" is no loop at all.
 LOOPS = ("sync", "asyncio", "uvloop", "trio")
@@ -106,9 +110,45 @@ class AsyncSession:
     close: Callable[[], Awaitable[None]]
 
 
+#: The header that makes the server close the connection after its response.
+CLOSE_HEADERS = {"Connection": "close"}
+
+
+def ssl_context(ca_file: str) -> ssl.SSLContext:
+    """A client context trusting only the benchmark's CA (and checking the host).
+
+    Made once per client, so that no client pays for loading the CA per connection.
+    """
+    import ssl
+
+    return ssl.create_default_context(cafile=ca_file)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """How a sync adapter sets its client up, beyond the library's defaults.
+
+    ``pool_size``: the keep-alive connections its pool holds (None: the library's
+    default); ``close_connections``: every request says ``Connection: close``
+    (``CLOSE_HEADERS``, set once on the client), so the server closes each connection
+    after its response and the next request opens a new one; ``ca_file``: the CA
+    certificate to trust for an ``https`` URL, as an ``ssl_context`` made when the
+    client is opened.
+    """
+
+    pool_size: int | None = None
+    close_connections: bool = False
+    ca_file: str | None = None
+
+
+#: The library's default client.
+DEFAULT_SYNC_OPTIONS = SyncOptions()
+
 # Sync adapters take the URL; async ones the URL and the pool size, and are awaited
 # inside the event loop that will drive them (some clients bind to it when created).
 SyncOpener = Callable[[str], SyncSession]
+# The sync adapters that set their client up take ``SyncOptions`` as well.
+ConfiguredSyncOpener = Callable[[str, SyncOptions], SyncSession]
 AsyncOpener = Callable[[str, int], Awaitable[AsyncSession]]
 # The transfers' adapters also take the size of the body to move (an upload's).
 SyncTransferOpener = Callable[[str, int], SyncSession]
@@ -138,6 +178,18 @@ class ClientSpec(Generic[OpenT]):
         """The distributions of the modules this adapter needs that cannot be imported."""
         needed = [(self.module, self.distribution)] + [(name, name) for name in self.requires]
         return [dist for module, dist in needed if importlib.util.find_spec(module) is None]
+
+    def with_opener(self, opener: NewOpenT) -> ClientSpec[NewOpenT]:
+        """The same client opened another way (the library set up differently)."""
+        return ClientSpec(
+            self.name,
+            self.module,
+            self.distribution,
+            self.api,
+            opener,
+            self.loop,
+            self.requires,
+        )
 
     def install_hint(self) -> str:
         """The command that installs what this adapter needs (all of it when present)."""

@@ -4,9 +4,10 @@ For each scenario, repetition after repetition, each peer is measured once in a 
 runner process, in the scenario's order (A B C A B C ...), then the scenario's C
 reference (wrk, h2load or curl) once when it is installed, so that a slow drift of
 the machine affects every client alike. nginx's counters are read around each
-runner, so each record also says how many connections the client opened and how
-many requests the server saw. The result is the raw record of every measurement,
-ready for ``report``.
+runner and each reference run, so each record also says how many connections the
+client opened and how many requests the server saw (and, over TLS, how many of its
+connections resumed a TLS session). The result is the raw record of every
+measurement, ready for ``report``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ _RUNNER_TIMEOUT = 900.0
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 # The peers that import urllib3, which must be urllib3 itself.
 URLLIB3_USERS = frozenset({"urllib3", "requests"})
+# Where some clients look for CA certificates instead of what they are given:
+# requests takes REQUESTS_CA_BUNDLE over Session.verify, and loads the file it names
+# at every new connection.
+_CA_VARIABLES = ("requests_ca_bundle", "curl_ca_bundle", "ssl_cert_file", "ssl_cert_dir")
 
 
 class SuiteError(RuntimeError):
@@ -112,8 +117,9 @@ def check_clients(options: SuiteOptions) -> None:
 
 
 def runner_environment() -> dict[str, str]:
-    """The runners' environment: no proxy settings, a fixed hash seed."""
-    env = {key: value for key, value in os.environ.items() if key.lower() not in _PROXY_VARIABLES}
+    """The runners' environment: no proxy or CA-bundle settings, a fixed hash seed."""
+    left_out = (*_PROXY_VARIABLES, *_CA_VARIABLES)
+    env = {key: value for key, value in os.environ.items() if key.lower() not in left_out}
     env["PYTHONHASHSEED"] = "0"
     return env
 
@@ -278,9 +284,9 @@ def _failure(client: str, repetition: int, sequence: int, exc: Exception) -> dic
     }
 
 
-def _rate_text(figures: dict[str, Any], mb: bool) -> str:
+def _rate_text(figures: dict[str, Any], unit: str) -> str:
     """One run's figures on a progress line: throughput, CPU per request, p50 latency."""
-    rate = f"{figures['mb_per_s']:>9,.0f} MB/s" if mb else f"{figures['req_per_s']:>9,.0f} req/s"
+    rate = f"{figures['mb_per_s' if unit == 'MB/s' else 'req_per_s']:>9,.0f} {unit}"
     return (
         f"{rate}  {figures['cpu_us_per_req']:>7.1f} µs CPU/req"
         f"  p50 {figures['latency_p50_us']:>9.1f} µs"
@@ -313,10 +319,20 @@ def _measure_client(
         body_size=scenario.size(options.quick),
         ca_file=server.ca_file if scenario.tls else None,
     )
-    seen: ServerCounters = server.counters().since(before)
-    record["server_connections"] = seen.accepted
-    record["server_requests"] = seen.requests
+    record.update(server_counts(scenario, before, server.counters()))
     return record
+
+
+def server_counts(
+    scenario: Scenario, before: ServerCounters, after: ServerCounters
+) -> dict[str, int]:
+    """What nginx counted between two readings, as a record's ``server_*`` figures."""
+    seen = after.since(before)
+    counts = {"server_connections": seen.accepted, "server_requests": seen.requests}
+    if scenario.tls:
+        counts["server_tls_connections"] = seen.tls_connections
+        counts["server_tls_resumed"] = seen.tls_resumed
+    return counts
 
 
 def _measure_scenario(
@@ -336,7 +352,8 @@ def _measure_scenario(
     reference = scenario.reference
     binary = options.references.get(reference.tool) if reference else None
     width = max((len(name) for name in [*peers, reference.tool if reference else ""]), default=10)
-    mb = scenario.unit == "MB/s"
+    unit = scenario.unit
+    mb = unit == "MB/s"
     then = ""
     if reference is not None and binary is not None:
         then = f", then {reference.label()}" + ("" if mb else f" for {seconds:g} s")
@@ -363,7 +380,7 @@ def _measure_scenario(
             record["sequence"] = sequence
             runs[name].append(record)
             options.progress(
-                f"  [{repetition}/{repetitions}] {name:<{width}} {_rate_text(record, mb)}"
+                f"  [{repetition}/{repetitions}] {name:<{width}} {_rate_text(record, unit)}"
                 + (
                     f"  ({record['requests']:,} requests in the time limit)"
                     if record["requests"] < requests
@@ -374,6 +391,7 @@ def _measure_scenario(
             continue
         label = reference.tool
         try:
+            before = server.counters()
             figures = run_reference(
                 reference,
                 binary,
@@ -383,13 +401,14 @@ def _measure_scenario(
                 requests,
                 warmup,
             )
+            figures.update(server_counts(scenario, before, server.counters()))
         except ToolError as exc:
             failures.append(_failure(label, repetition, sequence, exc))
             options.progress(f"  [{repetition}/{repetitions}] {label:<{width}} FAILED")
             continue
         reference_runs.append(figures)
         options.progress(
-            f"  [{repetition}/{repetitions}] {label:<{width}} {_rate_text(figures, mb)}"
+            f"  [{repetition}/{repetitions}] {label:<{width}} {_rate_text(figures, unit)}"
         )
     described: dict[str, Any] | None = None
     if reference is not None:
@@ -411,6 +430,8 @@ def _measure_scenario(
         "body_size": scenario.size(quick),
         "unit": scenario.unit,
         "concurrency": scenario.concurrency,
+        "connection_per_request": scenario.connection_per_request,
+        "tls": scenario.tls,
         "sweep": scenario.sweep,
         "requests": requests,
         "warmup": warmup,

@@ -7,6 +7,9 @@ latency of every request. Nothing outside the measured loop (imports, warm-up,
 closing) is counted.
 
 - ``sync-sequential`` (here): one request after the other through a sync client;
+- ``sync-connect`` (here): the same, each request on a new connection (the client
+  says ``Connection: close``), over plain HTTP or TLS;
+- ``sync-threads`` (``thread_workloads``): N threads sharing one sync client;
 - ``async-concurrent`` (``async_workloads``): N tasks sharing one async client;
 - ``sync-download``, ``sync-upload``, ``async-download``, ``async-upload``: the
   same loops (one task for async) over the transfer adapters (``transfer_clients``),
@@ -14,8 +17,8 @@ closing) is counted.
 - ``async-http2``: the async loop over the HTTP/2 adapters (``http2_clients``), N
   tasks sharing one client and its one HTTP/2 connection over TLS.
 
-Add a workload for a new kind of scenario (uploads, threads...) with a function of
-the same shape and an entry in ``WORKLOADS``.
+Add a workload for a new kind of scenario with a function of the same shape and an
+entry in ``WORKLOADS``.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ from .sessions import (
     BadResponse,
     Body,
     ClientSpec,
+    ConfiguredSyncOpener,
     Http2Opener,
     SyncOpener,
+    SyncOptions,
     SyncTransferOpener,
     body_size,
 )
@@ -98,6 +103,45 @@ def run_sync_sequential(
     return figures_between(before, after, params.requests, latencies, params.warmup)
 
 
+def configured(
+    spec: ClientSpec[ConfiguredSyncOpener], options: SyncOptions
+) -> ClientSpec[SyncOpener]:
+    """``spec`` with its ``SyncOptions`` bound: an adapter the sync loops can open."""
+    open_with = spec.open
+    return spec.with_opener(lambda url: open_with(url, options))
+
+
+def run_sync_connect(
+    spec: ClientSpec[ConfiguredSyncOpener],
+    params: MeasureParams,
+    profiler: Profiler | None = None,
+) -> LoopFigures:
+    """The sequential loop with every request on a connection of its own.
+
+    The client says ``Connection: close`` on every request (set once, in its
+    default headers): nginx closes each connection after its response, so the next
+    request connects again, and over https makes a new TLS handshake (resumed, if
+    the client offers the session of an earlier one). The same for every library.
+    """
+    options = SyncOptions(close_connections=True, ca_file=params.ca_file)
+    return run_sync_sequential(configured(spec, options), params, profiler)
+
+
+def run_sync_threads(
+    spec: ClientSpec[ConfiguredSyncOpener],
+    params: MeasureParams,
+    profiler: Profiler | None = None,
+) -> LoopFigures:
+    """``thread_workloads.run_sync_threads`` with a pool of ``params.concurrency``.
+
+    Every client's pool keeps that many connections alive, one per thread.
+    """
+    from .thread_workloads import run_sync_threads as run
+
+    options = SyncOptions(pool_size=params.concurrency, ca_file=params.ca_file)
+    return run(configured(spec, options), params, profiler)
+
+
 def run_async_concurrent(
     spec: ClientSpec[AsyncOpener], params: MeasureParams, profiler: Profiler | None = None
 ) -> LoopFigures:
@@ -118,15 +162,8 @@ def run_sync_transfer(
     Each request moves ``params.expected_size`` bytes; its fetch returns the count.
     """
     size = params.expected_size
-    sized: ClientSpec[SyncOpener] = ClientSpec(
-        spec.name,
-        spec.module,
-        spec.distribution,
-        spec.api,
-        lambda url: spec.open(url, size),
-        spec.loop,
-        spec.requires,
-    )
+    open_sized = spec.open
+    sized = spec.with_opener(lambda url: open_sized(url, size))
     return run_sync_sequential(sized, params, profiler)
 
 
@@ -139,9 +176,7 @@ def _with_argument(
     def opener(url: str, pool_size: int) -> Awaitable[AsyncSession]:
         return open_with(url, pool_size, argument)
 
-    return ClientSpec(
-        spec.name, spec.module, spec.distribution, spec.api, opener, spec.loop, spec.requires
-    )
+    return spec.with_opener(opener)
 
 
 def run_async_transfer(
@@ -166,6 +201,8 @@ WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
         Workload("sync-sequential", "sync", run_sync_sequential),
+        Workload("sync-connect", "sync-connect", run_sync_connect),
+        Workload("sync-threads", "sync-threads", run_sync_threads),
         Workload("async-concurrent", "async", run_async_concurrent),
         Workload("sync-download", "sync-download", run_sync_transfer),
         Workload("async-download", "async-download", run_async_transfer),

@@ -1,6 +1,8 @@
 """wrk, the C load generator, as the ceiling a Python client could reach.
 
 wrk is a reference, not a peer: when it is missing the suite says so and goes on.
+Over https it does not check the server's certificate, and it offers the session of
+its previous connection when it reconnects (so it resumes TLS sessions).
 Its CPU time is measured as ``tools.run_tool`` says.
 """
 
@@ -59,11 +61,18 @@ def parse_output(text: str) -> dict[str, float]:
 
 
 def run_wrk(
-    binary: str, url: str, seconds: float, connections: int = 1, threads: int = 1
+    binary: str,
+    url: str,
+    seconds: float,
+    connections: int = 1,
+    threads: int = 1,
+    headers: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Run wrk against ``url`` for ``seconds`` and return its figures and CPU cost.
 
-    The calling process's CPU affinity is inherited, so pin the caller first.
+    ``headers`` are sent with every request (``-H``); with ``Connection: close``
+    wrk opens a new connection for each request. The calling process's CPU
+    affinity is inherited, so pin the caller first.
     """
     command = [
         binary,
@@ -71,6 +80,7 @@ def run_wrk(
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
         "--latency",
+        *(part for header in headers for part in ("-H", header)),
         url,
     ]
     output, cpu_s = run_tool(command, WrkError, timeout=120)

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from benchmarks.async_workloads import Tickets, _measured_worker, run_async_concurrent
-from benchmarks.measure import MeasureParams
+from benchmarks.async_workloads import _measured_worker, run_async_concurrent
+from benchmarks.measure import MeasureParams, Tickets, latency_array
 from benchmarks.sessions import AsyncOpener, AsyncSession, BadResponse, ClientSpec
 
 BODY = b"x" * 100
@@ -93,7 +93,7 @@ def test_fewer_requests_than_tasks() -> None:
 def test_a_passed_deadline_stops_handing_out_requests() -> None:
     client = FakeClient(_asyncio_checkpoint)
     tickets = Tickets(100, deadline=-math.inf)
-    latencies = [0.0] * 100
+    latencies = latency_array(100)
 
     async def three_workers() -> None:
         await asyncio.gather(

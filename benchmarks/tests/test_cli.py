@@ -159,6 +159,9 @@ def test_tiny_sweep_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "## async-concurrency: throughput as concurrency grows" in capsys.readouterr().out
     (json_path,) = tmp_path.glob("*.json")
     assert json_path.name.endswith("-async-concurrency.json")
+    # The plot of the sweep, beside the results file.
+    png = json_path.with_name(f"{json_path.stem}-async-concurrency.png")
+    assert png.read_bytes().startswith(b"\x89PNG")
     results = json.loads(json_path.read_text())
     assert list(results["scenarios"]) == ["async-c1", "async-c10", "async-c100", "async-c1000"]
     c1000 = results["scenarios"]["async-c1000"]["clients"]["darter-asyncio"]["runs"][0]

@@ -27,7 +27,10 @@ def test_http2_scenario_shape() -> None:
     assert WORKLOADS[scenario.workload].kind == "async-http2"
     assert set(scenario.peers) <= set(CLIENTS["async-http2"])
     assert "aiohttp" not in scenario.peers
-    assert not any(other.tls for other in SCENARIOS.values() if other is not scenario)
+    assert {other.name for other in SCENARIOS.values() if other.tls} == {
+        "http2-c100",
+        "connect-tls",
+    }
 
 
 def test_tls_server_block_in_config(tmp_path: Path) -> None:

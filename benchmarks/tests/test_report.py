@@ -266,3 +266,19 @@ def test_a_missing_reference_names_its_package() -> None:
     text = report.render_markdown(report.add_summaries(results))
     assert "h2load is not installed" in text
     assert "(`sudo apt-get install -y nghttp2-client`)" in text
+
+
+def test_tls_sessions_resumed_are_noted_when_clients_reconnect() -> None:
+    results = _async_results()
+    clients = results["scenarios"]["async-c1"]["clients"]
+    for name, resumed in (("darter-asyncio", 99), ("aiohttp", 0)):
+        clients[name]["runs"][0].update(server_tls_connections=110, server_tls_resumed=resumed)
+    text = report.render_markdown(report.add_summaries(results))
+    assert "resumed an earlier session" in text
+    assert "darter-asyncio 99 of 110, aiohttp 0 of 110." in text
+    # One TLS connection per run: nothing to resume, nothing said.
+    for run in (clients["darter-asyncio"]["runs"][0], clients["aiohttp"]["runs"][0]):
+        run.update(server_tls_connections=1, server_tls_resumed=0)
+    assert "resumed an earlier session" not in report.render_markdown(
+        report.add_summaries(results)
+    )

@@ -11,6 +11,7 @@ from benchmarks.server import (
     NginxConfig,
     ServerCounters,
     ServerError,
+    count_tls_sessions,
     find_nginx,
     free_port,
     parse_stub_status,
@@ -68,3 +69,26 @@ def test_counters_since_leave_out_the_reading_itself() -> None:
     after = ServerCounters(accepted=21, requests=1102)
     # 10 connections and 1,001 requests by the runner, plus the second reading's own.
     assert after.since(before) == ServerCounters(accepted=10, requests=1001)
+
+
+def test_tls_server_lets_sessions_resume_and_logs_them(tmp_path: Path) -> None:
+    text = NginxConfig(prefix=tmp_path, port=8080, tls_port=8443).render()
+    tls_block = text[text.index("listen 127.0.0.1:8443") :]
+    for directive in (
+        "ssl_protocols TLSv1.2 TLSv1.3;",
+        "ssl_session_tickets on;",
+        "ssl_session_cache shared:SSL:1m;",
+        f"access_log {tmp_path}/tls-sessions.log tls_session if=$tls_first_request;",
+    ):
+        assert directive in tls_block
+    assert "log_format tls_session $ssl_session_reused;" in text
+    assert "ssl_session" not in NginxConfig(prefix=tmp_path, port=8080).render()
+
+
+def test_tls_session_counts() -> None:
+    assert count_tls_sessions(b"") == (0, 0)
+    assert count_tls_sessions(b".\nr\nr\n.\nr\n") == (5, 3)
+    before = ServerCounters(accepted=10, requests=100, tls_connections=4, tls_resumed=1)
+    after = ServerCounters(accepted=21, requests=111, tls_connections=14, tls_resumed=10)
+    # The readings go over plain HTTP: no TLS connection of theirs to leave out.
+    assert after.since(before) == ServerCounters(10, 10, tls_connections=10, tls_resumed=9)

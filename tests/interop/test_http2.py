@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import anyio
 import pytest
 
 import darter
+from darter.backends.anyio import AnyioStream
+from darter.backends.asyncio import AsyncioStream
+from darter.backends.trio import TrioStream
 from tests.servers.app import app
 from tests.servers.h2_server import H2Behaviour, start_h2_server
 from tests.servers.peers import hypercorn
 
 pytestmark = pytest.mark.anyio
+
+ASYNC_MODES = ["asyncio", "uvloop", "trio", "anyio"]
+STREAM_CLASSES: dict[str, Any] = {
+    "asyncio": AsyncioStream,
+    "uvloop": AsyncioStream,
+    "trio": TrioStream,
+    "anyio": AnyioStream,
+}
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +218,91 @@ async def test_malformed_response_headers_are_refused(make_client, header) -> No
                 await client.get(server.url + "/")
     finally:
         server.stop()
+
+
+def test_threads_share_one_connection() -> None:
+    # The sync client: threads take turns reading the shared connection.
+    behaviour = H2Behaviour(delay=0.005)
+    server = start_h2_server(behaviour)
+    results: list[str] = []
+    try:
+        with darter.Client(http1=False, http2=True, timeout=30) as client:
+
+            def fetch(thread: int) -> None:
+                for number in range(10):
+                    results.append(client.get(f"{server.url}/t{thread}-{number}").text)
+
+            threads = [threading.Thread(target=fetch, args=(n,)) for n in range(8)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+            assert not any(thread.is_alive() for thread in threads)
+            assert client._transport.pool.state.open == 1
+    finally:
+        server.stop()
+    assert sorted(results) == sorted(f"hello /t{t}-{n}" for t in range(8) for n in range(10))
+    assert server.connections == 1
+    assert behaviour.max_open_seen > 1
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+async def test_cancelled_requests_do_not_stall_the_others(mode: str, make_client) -> None:  # type: ignore[no-untyped-def]
+    # Requests waiting for their responses while another one reads are cancelled
+    # half-way; the ones left must still get theirs (someone must go on reading).
+    server = start_h2_server(H2Behaviour(delay=0.02))
+    results: list[str] = []
+    try:
+        async with make_client(http1=False, http2=True, timeout=30) as client:
+
+            async def fetch(number: int) -> None:
+                with anyio.move_on_after(0.01 if number % 2 else 30):
+                    results.append((await client.get(f"{server.url}/n{number}")).text)
+
+            with anyio.fail_after(20):
+                async with anyio.create_task_group() as group:
+                    for number in range(40):
+                        group.start_soon(fetch, number)
+                # And the connection still serves new requests.
+                assert (await client.get(f"{server.url}/after")).text == "hello /after"
+    finally:
+        server.stop()
+    assert sorted(results) == sorted(f"hello /n{n}" for n in range(0, 40, 2))
+
+
+@pytest.mark.parametrize("mode", ASYNC_MODES)
+async def test_heads_of_requests_started_together_share_a_write(
+    mode: str, make_client, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    stream_class = STREAM_CLASSES[mode]
+    writes: list[bytes] = []
+    write = stream_class.write
+
+    async def counting_write(self: Any, data: bytes, timeout: float | None = None) -> None:
+        writes.append(bytes(data))
+        await write(self, data, timeout)
+
+    monkeypatch.setattr(stream_class, "write", counting_write)
+    server = start_h2_server(H2Behaviour(delay=0.05))
+    try:
+        async with make_client(http1=False, http2=True) as client:
+            await client.get(f"{server.url}/first")  # the connection is up
+            writes.clear()
+            async with anyio.create_task_group() as group:
+                for number in range(20):
+                    group.start_soon(client.get, f"{server.url}/n{number}")
+    finally:
+        server.stop()
+    carrying_heads = [data for data in writes if _headers_frames(data)]
+    assert sum(_headers_frames(data) for data in carrying_heads) == 20
+    assert len(carrying_heads) <= 2
+
+
+def _headers_frames(data: bytes) -> int:
+    """How many HEADERS frames a run of whole HTTP/2 frames holds."""
+    count = pos = 0
+    while pos + 9 <= len(data):
+        length = int.from_bytes(data[pos : pos + 3], "big")
+        count += data[pos + 3] == 0x1
+        pos += 9 + length
+    return count

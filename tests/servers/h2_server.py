@@ -87,9 +87,17 @@ class H2Handler:
                     paths[event.stream_id] = dict(event.headers).get(b":path", b"/")
                 elif isinstance(event, h2.events.StreamEnded):
                     ready.append(event.stream_id)
+                elif isinstance(event, h2.events.StreamReset):
+                    # Cancelled by the client: nothing to answer.
+                    with self.lock:
+                        open_streams.discard(event.stream_id)
+                    if event.stream_id in ready:
+                        ready.remove(event.stream_id)
             if behaviour.delay and ready:
                 time.sleep(behaviour.delay)
             for stream_id in ready:
+                if conn.streams.get(stream_id) is None or conn.streams[stream_id].closed:
+                    continue  # reset by the client while we waited
                 if behaviour.goaway_after is not None and answered >= behaviour.goaway_after:
                     conn.close_connection(last_stream_id=last_answered)
                     sock.sendall(conn.data_to_send())

@@ -1,16 +1,23 @@
 """One HTTP/2 connection: many concurrent requests over one backend stream.
 
-No background task reads the socket: a request that needs an event takes the read
-lock, reads once, and files every event it got under its stream; the others find
-theirs waiting when they get the lock. Writes (and the ``HTTP2Machine`` calls that
-produce them, whose order matters for stream ids and HPACK) hold the write lock.
-So the same code runs on asyncio, trio, anyio and threads.
+No background task reads the socket: a request that needs an event becomes the
+reader if nobody is reading, reads once, and files every event it got under its
+stream, waking the request waiting on that stream; the requests that needed an
+event while someone was reading wait on an event of their own. When the reader is
+done, the requests whose streams got events go on, and one of those still waiting
+(if any) is woken to read next. So one chunk read from the network wakes every
+request it answers at once, instead of handing a lock from one to the next. Writes
+(and the ``HTTP2Machine`` calls that produce them, whose order matters for stream
+ids and HPACK) hold the write lock. The same code runs on asyncio, trio, anyio and
+threads (where a plain lock guards the reader's bookkeeping).
 """
 
 from __future__ import annotations
 
+# sync-only: import threading
 from collections import deque
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager, nullcontext  # async-only
 from typing import Any
 
 from .._config import DEFAULT_RESPONSE_LIMITS, ResponseLimits
@@ -31,7 +38,7 @@ from .._protocol.http2 import (
 )
 from .._protocol.pool import RequestNotProcessed
 from .._streams import AsyncByteStream, ByteStream
-from ..backends.base import AsyncBackend, AsyncNetworkStream
+from ..backends.base import AsyncBackend, AsyncEvent, AsyncNetworkStream
 
 __all__ = ["AsyncHTTP2Connection"]
 
@@ -70,8 +77,20 @@ class AsyncHTTP2Connection:
         )
         self._events: dict[int, deque[H2Event]] = {}
         self._error: BaseException | None = None
-        self._read_lock = backend.create_lock()
+        self._backend = backend
         self._write_lock = backend.create_lock()
+        # Whether a request is reading, and who waits meanwhile: by stream, and
+        # those waiting for any chunk (the server's SETTINGS, a free stream).
+        self._reading = False
+        # Whether the reader is blocked on the network (or about to be), and
+        # whether request heads were queued since the last write.
+        self._read_started = False
+        self._unsent = False
+        self._stream_waiters: dict[int, AsyncEvent] = {}
+        self._chunk_waiters: list[AsyncEvent] = []
+        # Guards the three above between threads; tasks need no guard.
+        self._state_lock: AbstractContextManager[Any] = nullcontext()  # async-only
+        # sync-only: self._state_lock = threading.Lock()
 
     @property
     def http_version(self) -> str:
@@ -110,9 +129,16 @@ class AsyncHTTP2Connection:
 
     async def _flush(self, timeouts: Timeouts) -> None:
         # Called with the write lock held.
+        self._unsent = False
         data = self._machine.data_to_send()
         if data:
             await self._stream.write(data, phase_timeout(timeouts, "write"))
+
+    async def _flush_unsent(self, timeouts: Timeouts) -> None:
+        """Send the request heads queued without a write of their own, if any."""
+        if self._unsent:
+            async with self._write_lock:
+                await self._flush(timeouts)
 
     async def handle_async_request(
         self,
@@ -187,7 +213,12 @@ class AsyncHTTP2Connection:
                     end_stream=empty,
                 )
                 self._events[stream_id] = deque()
-                await self._flush(timeouts)
+                if empty:
+                    # Sent by whoever reads next, with the heads of the other
+                    # requests started meanwhile (see _read_and_dispatch).
+                    self._unsent = True
+                else:
+                    await self._flush(timeouts)
                 return stream_id
 
     async def _send_body(self, stream_id: int, body: Any, timeouts: Timeouts) -> None:
@@ -245,35 +276,116 @@ class AsyncHTTP2Connection:
     async def _read_once(
         self, stream_id: int | None, timeouts: Timeouts, phase: str = "read"
     ) -> None:
-        """Read and dispatch one chunk, unless another reader already served us."""
-        async with self._read_lock:
-            if stream_id is not None and self._events[stream_id]:
-                return
-            if self._error is not None:
-                raise self._error
+        """Read and dispatch one chunk; or, while another request reads, wait until
+        it has filed an event for ``stream_id`` (any chunk when None), failed, or
+        handed reading over."""
+        waiter = self._claim_reading(stream_id)
+        if waiter is not None:
             try:
-                data = await self._stream.read(READ_SIZE, phase_timeout(timeouts, phase))
-            except NetworkError as exc:
-                self._error = exc  # the connection is gone for every stream
+                if self._read_started:
+                    # The reader is past sending what was queued: send ours.
+                    await self._flush_unsent(timeouts)
+                await waiter.wait()
+            except BaseException:
+                self._forget_waiter(stream_id, waiter)
                 raise
-            try:
-                events = self._machine.receive_data(data)
-            except RemoteProtocolError as exc:
-                self._error = exc
-                raise
+            return
+        if stream_id is not None and self._events[stream_id]:
+            self._release_reading()
+            return
+        try:
+            await self._read_and_dispatch(stream_id, timeouts, phase)
+        finally:
+            self._release_reading()
+
+    async def _read_and_dispatch(
+        self, stream_id: int | None, timeouts: Timeouts, phase: str
+    ) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._unsent:
+            # Let the other requests that are ready to run queue their heads, so
+            # that one write sends them all.
+            await self._backend.sleep(0)
+        self._read_started = True
+        try:
+            await self._flush_unsent(timeouts)
+            data = await self._stream.read(READ_SIZE, phase_timeout(timeouts, phase))
+        except NetworkError as exc:
+            self._error = exc  # the connection is gone for every stream
+            raise
+        finally:
+            self._read_started = False
+        try:
+            events = self._machine.receive_data(data)
+        except RemoteProtocolError as exc:
+            self._error = exc
+            raise
+        with self._state_lock:
             for event in events:
                 self._dispatch(event)
-            if not data and self._error is None:
-                # Closed after a GOAWAY: streams it let finish can no longer do so.
-                self._error = RemoteProtocolError(
-                    "The server closed the HTTP/2 connection before the response ended."
-                )
-            if data:
-                async with self._write_lock:
-                    await self._flush(timeouts)
-            failure = self._failure()
-            if failure is not None and (stream_id is None or not self._events[stream_id]):
-                raise failure
+        if not data and self._error is None:
+            # Closed after a GOAWAY: streams it let finish can no longer do so.
+            self._error = RemoteProtocolError(
+                "The server closed the HTTP/2 connection before the response ended."
+            )
+        if data:
+            async with self._write_lock:
+                await self._flush(timeouts)
+        failure = self._failure()
+        if failure is not None and (stream_id is None or not self._events[stream_id]):
+            raise failure
+
+    def _claim_reading(self, stream_id: int | None) -> AsyncEvent | None:
+        """Become the reader (None), or get the event to wait on while another reads."""
+        with self._state_lock:
+            if not self._reading:
+                self._reading = True
+                return None
+            waiter = self._backend.create_event()
+            if stream_id is None:
+                self._chunk_waiters.append(waiter)
+            elif self._events[stream_id]:
+                waiter.set()  # filed since the caller looked
+            else:
+                self._stream_waiters[stream_id] = waiter
+            return waiter
+
+    def _release_reading(self) -> None:
+        """Stop reading: wake those waiting for any chunk, and, if requests still
+        wait for their streams, one of them to read next (all if the connection
+        failed or flow-control windows opened: waits for a window are waits for a
+        chunk)."""
+        with self._state_lock:
+            self._reading = False
+            for waiter in self._chunk_waiters:
+                waiter.set()
+            self._chunk_waiters = []
+            waiters = self._stream_waiters
+            if not waiters:
+                return
+            if self._error is not None or self._machine.windows_opened:
+                for waiter in waiters.values():
+                    waiter.set()
+                waiters.clear()
+            else:
+                waiters.pop(next(iter(waiters))).set()
+
+    def _forget_waiter(self, stream_id: int | None, waiter: AsyncEvent) -> None:
+        """A waiting request gave up (cancelled, say): if it had been chosen to read
+        next, choose another."""
+        with self._state_lock:
+            if stream_id is None:
+                if waiter in self._chunk_waiters:
+                    self._chunk_waiters.remove(waiter)
+                    return
+            elif self._stream_waiters.get(stream_id) is waiter:
+                del self._stream_waiters[stream_id]
+                return
+            if self._reading or not self._stream_waiters:
+                return
+            waiters = self._stream_waiters
+            waiters.pop(next(iter(waiters))).set()
 
     def _failure(self) -> BaseException | None:
         """The error that broke the connection, if any."""
@@ -285,6 +397,9 @@ class AsyncHTTP2Connection:
             for stream_id, events in self._events.items():
                 if last is not None and stream_id > last:
                     events.append(H2StreamReset(stream_id, REFUSED_STREAM, True, "GOAWAY"))
+                    waiter = self._stream_waiters.pop(stream_id, None)
+                    if waiter is not None:
+                        waiter.set()
             if last is None:
                 self._error = RemoteProtocolError(
                     "The server closed the HTTP/2 connection"
@@ -294,6 +409,9 @@ class AsyncHTTP2Connection:
         queue = self._events.get(event.stream_id)
         if queue is not None:
             queue.append(event)
+            waiter = self._stream_waiters.pop(event.stream_id, None)
+            if waiter is not None:
+                waiter.set()
         elif isinstance(event, H2Data):
             # A stream we gave up on: give its window back.
             self._machine.consume(event.stream_id, event.flow_controlled_length)
@@ -329,8 +447,8 @@ class AsyncHTTP2Connection:
 
     async def _consume(self, stream_id: int, size: int, timeouts: Timeouts) -> None:
         async with self._write_lock:
-            self._machine.consume(stream_id, size)
-            await self._flush(timeouts)
+            if self._machine.consume(stream_id, size):
+                await self._flush(timeouts)
 
     async def aclose(self) -> None:
         """Close the connection (with a GOAWAY when possible). Never raises."""

@@ -127,6 +127,7 @@ from h2.settings import SettingCodes, Settings
 
 from darter._exceptions import LocalProtocolError, RemoteProtocolError
 
+from ._hpack import HeaderBlockDecoder, HeaderBlockEncoder
 from ._http2_frames import FrameError, FrameScanner, GoAway
 from ._http2_headers import request_headers, response_head, response_trailers
 from ._http11_parse import HeaderField
@@ -322,7 +323,9 @@ class HTTP2Machine:
             },
         )
         # Enforced from the first frame, whether or not the server acknowledged it.
-        conn.decoder.max_header_list_size = max_header_list_size
+        # Ours have the interface h2 uses of hpack's coders (see _hpack), not their types.
+        conn.encoder = HeaderBlockEncoder()  # type: ignore[assignment]
+        conn.decoder = HeaderBlockDecoder(max_header_list_size)  # type: ignore[assignment]
         self._conn = conn
         self._streams: dict[int, _Stream] = {}
         self._open = 0  # streams counted against MAX_CONCURRENT_STREAMS
@@ -745,16 +748,18 @@ class HTTP2Machine:
 
     # ----------------------------------------------------------------- flow control
 
-    def consume(self, stream_id: int, flow_controlled_length: int) -> None:
+    def consume(self, stream_id: int, flow_controlled_length: int) -> bool:
         """The caller handed this much body (an ``H2Data.flow_controlled_length``,
         or several added up) to the user: give it back to the server as window,
         in batches (see the module docs). Ignored for a stream that was reset.
+
+        Return whether a WINDOW_UPDATE was queued (``data_to_send`` has it).
 
         Raises ``LocalProtocolError`` if more is consumed than was received.
         """
         stream = self._streams.get(stream_id)
         if stream is None:
-            return
+            return False
         if not 0 <= flow_controlled_length <= stream.unconsumed:
             raise LocalProtocolError(
                 f"Cannot consume {flow_controlled_length} bytes of stream {stream_id}: "
@@ -764,23 +769,28 @@ class HTTP2Machine:
         self._conn_unconsumed -= flow_controlled_length
         if stream.recv_end and stream.sent_end and not stream.unconsumed:
             del self._streams[stream_id]
-        self._give_back(stream_id, stream)
+        return self._give_back(stream_id, stream)
 
-    def _give_back(self, stream_id: int, stream: _Stream | None) -> None:
-        """Send the WINDOW_UPDATEs that are due: once at least half of a bound can
-        be given back (bound = unconsumed bytes + open window)."""
+    def _give_back(self, stream_id: int, stream: _Stream | None) -> bool:
+        """Queue the WINDOW_UPDATEs that are due: once at least half of a bound can
+        be given back (bound = unconsumed bytes + open window). Return whether
+        one was queued."""
         if not self._alive():
-            return
+            return False
+        queued = False
         conn = self._conn
         due = self._conn_target - self._conn_unconsumed - self._conn_window
         if due >= self._conn_threshold:
             conn.increment_flow_control_window(due)
             self._conn_window += due
+            queued = True
         if stream is not None and not stream.recv_end:
             due = self._stream_target - stream.unconsumed - stream.window
             if due >= self._stream_threshold:
                 conn.increment_flow_control_window(due, stream_id)
                 stream.window += due
+                queued = True
+        return queued
 
     def _drop(self, stream_id: int, stream: _Stream) -> None:
         """Forget a reset stream; give its unconsumed bytes back to the connection."""
