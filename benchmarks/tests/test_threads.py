@@ -31,6 +31,7 @@ class FakeClient:
         self.most_in_flight = 0
         self.requests = 0
         self.closed = False
+        self.threads: list[threading.Thread] = []  # the thread of each request
 
     def open(self, url: str) -> SyncSession:
         return SyncSession(self.fetch, self.close)
@@ -41,6 +42,7 @@ class FakeClient:
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
             self.requests += 1
             number = self.requests
+            self.threads.append(threading.current_thread())
         time.sleep(0.001)
         with self.lock:
             self.in_flight -= 1
@@ -78,6 +80,25 @@ def test_threads_share_one_client_and_every_number_once() -> None:
     assert 1 < client.most_in_flight <= 8
     assert len(figures.latencies_s) == 200
     assert all(latency > 0 for latency in figures.latencies_s)  # each number recorded
+
+
+def test_the_same_threads_warm_up_and_measure() -> None:
+    """A client keeping state per thread (curl_cffi) keeps it into the measurement."""
+    client = FakeClient()
+    params = MeasureParams("http://x/", 100, 0, len(BODY), concurrency=4)
+    run_sync_threads(_spec(client), params)
+    assert client.requests == 104
+    # Threads made anew for the measurement would be 8 (the objects are kept alive).
+    assert len(set(client.threads)) == 4
+
+
+def test_a_failing_warm_up_fails_the_run() -> None:
+    client = FakeClient(fail_after=2)
+    params = MeasureParams("http://x/", 100, 20, len(BODY), concurrency=4)
+    with pytest.raises(ConnectionError, match="boom"):
+        run_sync_threads(_spec(client), params)
+    assert client.closed
+    assert client.requests < 20
 
 
 def test_a_failing_thread_fails_the_run_and_stops_the_others() -> None:
