@@ -271,8 +271,9 @@ SYNC_PEERS = (
     "pycurl",
     "curl_cffi",
 )
-# The sync peers whose adapters take ``SyncOptions`` (new connections, pool size).
-CONFIGURED_SYNC_PEERS = ("darter", "httpx", "requests", "urllib3")
+# pycurl's one handle cannot be shared by threads (libcurl forbids using a handle
+# from two threads at once), so it is no peer of the threaded scenario.
+THREAD_PEERS = tuple(name for name in SYNC_PEERS if name != "pycurl")
 TRANSFER_ASYNC_PEERS = (
     "darter-asyncio",
     "darter-uvloop",
@@ -355,7 +356,7 @@ def _connect_scenario(tls: bool) -> Scenario:
         workload="sync-connect",
         path=SMALL_PATH,
         body_size=SMALL_SIZE,
-        peers=CONFIGURED_SYNC_PEERS,
+        peers=SYNC_PEERS,
         requests=1_000,
         warmup=100,
         quick_requests=300,
@@ -397,7 +398,7 @@ SCENARIOS: dict[str, Scenario] = {
             workload="sync-threads",
             path=SMALL_PATH,
             body_size=SMALL_SIZE,
-            peers=CONFIGURED_SYNC_PEERS,
+            peers=THREAD_PEERS,
             requests=10_000,
             warmup=1_000,
             quick_requests=2_000,

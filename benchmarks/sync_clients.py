@@ -6,13 +6,14 @@ body, checks the status and returns the body. The library is imported only when 
 adapter is opened.
 
 Peers: darter, httpx, requests, urllib3 (both checked to be urllib3 itself, not the
-copy urllib3-future can leave in its place), niquests (``Session``), pyreqwest
-(``SyncClient``, a Rust core), pycurl (one ``Curl`` handle, reused, so libcurl keeps
-its connection alive) and curl_cffi (``Session``, libcurl too).
+copy urllib3-future can leave in its place), and, in ``sync_peers``, niquests
+(``Session``), pyreqwest (``SyncClient``, a Rust core), pycurl (one ``Curl`` handle,
+reused, so libcurl keeps its connection alive) and curl_cffi (``Session``, libcurl
+too).
 
-The adapters of darter, httpx, requests and urllib3 also take ``SyncOptions``
-(defaults: none of them), set the same way for every library where its
-documentation offers it:
+Every adapter also takes ``SyncOptions`` (defaults: none of them), set the same way
+for every library where its documentation offers it (here for the first four,
+``sync_peers`` says how for the others):
 
 - ``pool_size``: darter and httpx ``Limits(max_connections=N,
   max_keepalive_connections=N)``, requests an ``HTTPAdapter(pool_maxsize=N)``
@@ -30,8 +31,8 @@ documentation offers it:
   would otherwise be certifi's whole bundle (tens of milliseconds per connection),
   which the benchmark's certificate is not even in.
 
-``SYNC_CLIENTS`` opens them all with the defaults; ``CONFIGURABLE_SYNC_CLIENTS``
-holds those four for the workloads that pass options (``workloads``).
+``SYNC_CLIENTS`` opens them with the defaults; ``CONFIGURABLE_SYNC_CLIENTS`` holds
+the same adapters for the workloads that pass options (``workloads``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from .sessions import (
     check_status,
     ssl_context,
 )
+from .sync_peers import open_curl_cffi, open_niquests, open_pycurl, open_pyreqwest
 
 
 def _httpx_style_settings(module: Any, options: SyncOptions) -> dict[str, Any]:
@@ -148,87 +150,34 @@ def _open_urllib3(url: str, options: SyncOptions = DEFAULT_SYNC_OPTIONS) -> Sync
     return SyncSession(fetch, pool.clear)
 
 
-def _open_niquests(url: str) -> SyncSession:
-    import niquests
-
-    session = niquests.Session()
-
-    def fetch() -> bytes:
-        response = session.get(url)
-        check_status(response.status_code or 0, "niquests")
-        return response.content or b""
-
-    return SyncSession(fetch, session.close)
-
-
-def _open_pyreqwest(url: str) -> SyncSession:
-    from pyreqwest.client import SyncClientBuilder
-
-    client = SyncClientBuilder().build()
-
-    def fetch() -> bytes:
-        response = client.get(url).build().send()
-        check_status(response.status, "pyreqwest")
-        return bytes(response.bytes())
-
-    return SyncSession(fetch, client.close)
-
-
-def _open_pycurl(url: str) -> SyncSession:
-    import pycurl
-
-    handle = pycurl.Curl()
-    chunks: list[bytes] = []
-    handle.setopt(pycurl.URL, url)
-    handle.setopt(pycurl.WRITEFUNCTION, chunks.append)
-
-    def fetch() -> bytes:
-        chunks.clear()
-        handle.perform()
-        check_status(handle.getinfo(pycurl.RESPONSE_CODE), "pycurl")
-        return b"".join(chunks)
-
-    return SyncSession(fetch, handle.close)
-
-
-def _open_curl_cffi(url: str) -> SyncSession:
-    from curl_cffi import requests as curl_requests
-
-    session: curl_requests.Session[curl_requests.Response] = curl_requests.Session()
-
-    def fetch() -> bytes:
-        response = session.get(url)
-        check_status(response.status_code, "curl_cffi")
-        return bytes(response.content)
-
-    return SyncSession(fetch, session.close)
-
-
-_SPECS: list[ClientSpec[SyncOpener]] = [
+_SPECS: list[ClientSpec[ConfiguredSyncOpener]] = [
     ClientSpec("darter", "darter", "darter", "darter.Client", _open_darter),
     ClientSpec("httpx", "httpx", "httpx", "httpx.Client", _open_httpx),
     ClientSpec("requests", "requests", "requests", "requests.Session", _open_requests),
     ClientSpec("urllib3", "urllib3", "urllib3", "urllib3.PoolManager", _open_urllib3),
-    ClientSpec("niquests", "niquests", "niquests", "niquests.Session", _open_niquests),
+    ClientSpec("niquests", "niquests", "niquests", "niquests.Session", open_niquests),
     ClientSpec(
-        "pyreqwest", "pyreqwest", "pyreqwest", "pyreqwest.client.SyncClient", _open_pyreqwest
+        "pyreqwest", "pyreqwest", "pyreqwest", "pyreqwest.client.SyncClient", open_pyreqwest
     ),
-    ClientSpec("pycurl", "pycurl", "pycurl", "pycurl.Curl", _open_pycurl),
+    ClientSpec("pycurl", "pycurl", "pycurl", "pycurl.Curl", open_pycurl),
     ClientSpec(
-        "curl_cffi", "curl_cffi", "curl_cffi", "curl_cffi.requests.Session", _open_curl_cffi
+        "curl_cffi", "curl_cffi", "curl_cffi", "curl_cffi.requests.Session", open_curl_cffi
     ),
 ]
 
-SYNC_CLIENTS: dict[str, ClientSpec[SyncOpener]] = {spec.name: spec for spec in _SPECS}
-
-_CONFIGURABLE: dict[str, ConfiguredSyncOpener] = {
-    "darter": _open_darter,
-    "httpx": _open_httpx,
-    "requests": _open_requests,
-    "urllib3": _open_urllib3,
+#: Every sync adapter, opened with ``SyncOptions``: ``open(url, options)``.
+CONFIGURABLE_SYNC_CLIENTS: dict[str, ClientSpec[ConfiguredSyncOpener]] = {
+    spec.name: spec for spec in _SPECS
 }
 
-#: The adapters above opened with ``SyncOptions``: ``open(url, options)``.
-CONFIGURABLE_SYNC_CLIENTS: dict[str, ClientSpec[ConfiguredSyncOpener]] = {
-    name: SYNC_CLIENTS[name].with_opener(opener) for name, opener in _CONFIGURABLE.items()
+
+def _with_defaults(spec: ClientSpec[ConfiguredSyncOpener]) -> ClientSpec[SyncOpener]:
+    """``spec`` opened with the library's defaults (``DEFAULT_SYNC_OPTIONS``)."""
+    open_with = spec.open
+    return spec.with_opener(lambda url: open_with(url, DEFAULT_SYNC_OPTIONS))
+
+
+#: Every sync adapter with the library's default settings: ``open(url)``.
+SYNC_CLIENTS: dict[str, ClientSpec[SyncOpener]] = {
+    spec.name: _with_defaults(spec) for spec in _SPECS
 }

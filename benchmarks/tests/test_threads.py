@@ -11,7 +11,7 @@ import pytest
 from benchmarks.clients import CLIENTS
 from benchmarks.measure import MeasureParams, Tickets
 from benchmarks.resources import SMALL_PATH, SMALL_SIZE
-from benchmarks.scenarios import CONFIGURED_SYNC_PEERS, SCENARIOS
+from benchmarks.scenarios import SCENARIOS, THREAD_PEERS
 from benchmarks.server import running_nginx
 from benchmarks.sessions import BadResponse, ClientSpec, SyncOpener, SyncSession
 from benchmarks.thread_workloads import run_sync_threads
@@ -60,7 +60,7 @@ def _spec(client: FakeClient) -> ClientSpec[SyncOpener]:
 
 def test_threads_16_is_the_brief() -> None:
     scenario = SCENARIOS["threads-16"]
-    assert scenario.peers == CONFIGURED_SYNC_PEERS
+    assert scenario.peers == THREAD_PEERS
     assert scenario.concurrency == 16
     assert scenario.requests == 10_000
     assert scenario.body_size == SMALL_SIZE
