@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .memory import VMHWM
 from .stats import Summary, ratio, summarize
 from .sweeps import add_sweeps, render_sweeps
 
@@ -391,7 +392,27 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
     if per_request:
         notes += _reuse_note(scenario)
     notes += _tls_resumption_note(scenario)
+    notes += _rss_source_note(scenario)
     return [line for note in notes for line in (note, "")]
+
+
+def _rss_source_note(scenario: Mapping[str, Any]) -> list[str]:
+    """The clients whose peak RSS is ``ru_maxrss``: no ``/proc`` where they ran.
+
+    That figure counts the peak of the process that started the runner, so it reads
+    too high. (Older results files do not say where the figure came from.)
+    """
+    inherited = [
+        client
+        for client, data in scenario["clients"].items()
+        if any(run.get("peak_rss_source", VMHWM) != VMHWM for run in data["runs"])
+    ]
+    if not inherited:
+        return []
+    return [
+        "Peak RSS read from `ru_maxrss` (no `/proc/self/status` here), which starts "
+        f"from the peak of the suite that started the runner: {', '.join(inherited)}."
+    ]
 
 
 def _reuse_note(scenario: Mapping[str, Any]) -> list[str]:

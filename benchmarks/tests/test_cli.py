@@ -76,6 +76,8 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             assert run["latency_p50_us"] <= run["latency_p99_us"]
             assert run["server_connections"] == 1
             assert run["server_requests"] == 22
+            assert run["peak_rss_source"] == "VmHWM"
+            assert run["rss_before_client_kb"] <= run["peak_rss_kb"]
     # Each run in a process of its own, interleaved: every client's first repetition
     # ran before any client's second.
     runs = [run for data in clients.values() for run in data["runs"]]

@@ -282,3 +282,14 @@ def test_tls_sessions_resumed_are_noted_when_clients_reconnect() -> None:
     assert "resumed an earlier session" not in report.render_markdown(
         report.add_summaries(results)
     )
+
+
+def test_a_peak_rss_from_ru_maxrss_is_noted() -> None:
+    results = _results([2000.0])
+    text = report.render_markdown(report.add_summaries(results))
+    assert "ru_maxrss" not in text  # the figure's source unknown (older) or VmHWM
+    runs = results["scenarios"]["sync-sequential"]["clients"]["httpx"]["runs"]
+    runs[0]["peak_rss_source"] = "ru_maxrss"
+    text = report.render_markdown(report.add_summaries(results))
+    assert "Peak RSS read from `ru_maxrss`" in text
+    assert "suite that started the runner: httpx." in text
