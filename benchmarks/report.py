@@ -393,7 +393,31 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
         notes += _reuse_note(scenario)
     notes += _tls_resumption_note(scenario)
     notes += _rss_source_note(scenario)
+    notes += _short_upload_note(scenario)
     return [line for note in notes for line in (note, "")]
+
+
+def _short_upload_note(scenario: Mapping[str, Any]) -> list[str]:
+    """The clients whose uploads did not all reach nginx whole: their MB/s is wrong.
+
+    nginx counts the bytes it read of each upload (``server_upload_bytes`` per run,
+    warm-up included, request heads too), which must be at least the bodies sent.
+    """
+    size = int(scenario.get("body_size", 0))
+    short = []
+    for client, data in scenario["clients"].items():
+        for run in data["runs"]:
+            received = run.get("server_upload_bytes")
+            expected = size * (run["requests"] + run.get("warmup", 0))
+            if received is not None and received < expected:
+                short.append(f"{client} ({received / expected:.0%})")
+                break
+    if not short:
+        return []
+    return [
+        "Uploads that did not reach the server whole (bytes nginx read, as a share of "
+        f"the bodies of a run; their MB/s is not what they sent): {', '.join(short)}."
+    ]
 
 
 def _rss_source_note(scenario: Mapping[str, Any]) -> list[str]:

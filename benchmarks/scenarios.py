@@ -285,10 +285,6 @@ TRANSFER_ASYNC_PEERS = (
     "pyreqwest",
     "curl_cffi",
 )
-# pyreqwest (hyper) stops sending a body once the response has come, and nginx
-# answers /upload's 204 before it has read the body: it would be measured uploading
-# a small part of the body, so it is left out of the uploads.
-UPLOAD_LEFT_OUT = ("pyreqwest",)
 DOWNLOAD_SIZE = 256 * MIB
 QUICK_DOWNLOAD_SIZE = 32 * MIB
 UPLOAD_SIZE = 64 * MIB
@@ -322,11 +318,7 @@ def _transfer_scenario(direction: str, kind: str) -> Scenario:
         body_size=size,
         quick_body_size=quick_size,
         large_size=size if download else 0,
-        peers=tuple(
-            name
-            for name in (SYNC_PEERS if kind == "sync" else TRANSFER_ASYNC_PEERS)
-            if download or name not in UPLOAD_LEFT_OUT
-        ),
+        peers=SYNC_PEERS if kind == "sync" else TRANSFER_ASYNC_PEERS,
         requests=3,
         warmup=1,
         quick_requests=2,

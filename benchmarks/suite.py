@@ -28,6 +28,7 @@ from typing import Any
 from .clients import find_spec
 from .cpus import Pinning, pin_current_process
 from .references import TOOLS, ToolError, run_reference
+from .resources import UPLOAD_PATH
 from .scenarios import QUICK_WRK_SECONDS, WRK_SECONDS, Scenario
 from .server import NginxServer, ServerCounters, running_nginx
 from .sessions import shadowed_urllib3
@@ -329,6 +330,8 @@ def server_counts(
     """What nginx counted between two readings, as a record's ``server_*`` figures."""
     seen = after.since(before)
     counts = {"server_connections": seen.accepted, "server_requests": seen.requests}
+    if scenario.path == UPLOAD_PATH:
+        counts["server_upload_bytes"] = seen.upload_bytes
     if scenario.tls:
         counts["server_tls_connections"] = seen.tls_connections
         counts["server_tls_resumed"] = seen.tls_resumed

@@ -83,6 +83,20 @@ def _download_pyreqwest(url: str, size: int) -> SyncSession:
     return SyncSession(fetch, client.close)
 
 
+def _upload_pyreqwest(url: str, size: int) -> SyncSession:
+    from pyreqwest.client import SyncClientBuilder
+
+    client = SyncClientBuilder().build()
+    body = upload_body(size)
+
+    def fetch() -> int:
+        response = client.post(url).body_bytes(body).build().send()
+        check_status(response.status, "pyreqwest", UPLOAD_STATUS)
+        return len(body)
+
+    return SyncSession(fetch, client.close)
+
+
 class ByteCounter:
     """A libcurl write callback that counts the bytes it is given and drops them."""
 
@@ -219,6 +233,18 @@ async def _download_pyreqwest_async(url: str, pool_size: int, size: int) -> Asyn
     return AsyncSession(fetch, client.close)
 
 
+async def _upload_pyreqwest_async(url: str, pool_size: int, size: int) -> AsyncSession:
+    client = pyreqwest_builder(pool_size).build()
+    body = upload_body(size)
+
+    async def fetch() -> int:
+        response = await client.post(url).body_bytes(body).build().send()
+        check_status(response.status, "pyreqwest", UPLOAD_STATUS)
+        return len(body)
+
+    return AsyncSession(fetch, client.close)
+
+
 def _curl_cffi_async(pool_size: int) -> Any:
     from curl_cffi import requests as curl_requests
 
@@ -284,6 +310,7 @@ SYNC_UPLOAD_PEERS: list[ClientSpec[SyncTransferOpener]] = _specs(
     _SYNC_APIS,
     {
         "niquests": _upload_niquests,
+        "pyreqwest": _upload_pyreqwest,
         "pycurl": _upload_pycurl,
         "curl_cffi": _upload_curl_cffi,
     },
@@ -302,6 +329,7 @@ ASYNC_UPLOAD_PEERS: list[ClientSpec[AsyncTransferOpener]] = _specs(
     _ASYNC_APIS,
     {
         "niquests": _upload_niquests_async,
+        "pyreqwest": _upload_pyreqwest_async,
         "curl_cffi": _upload_curl_cffi_async,
     },
     "asyncio",

@@ -293,3 +293,16 @@ def test_a_peak_rss_from_ru_maxrss_is_noted() -> None:
     text = report.render_markdown(report.add_summaries(results))
     assert "Peak RSS read from `ru_maxrss`" in text
     assert "suite that started the runner: httpx." in text
+
+
+def test_an_upload_that_did_not_arrive_whole_is_noted() -> None:
+    results = _results([2000.0])
+    scenario = results["scenarios"]["sync-sequential"]
+    scenario["body_size"] = 1000
+    for name, received in (("darter", 10**9), ("httpx", 250)):
+        for run in scenario["clients"][name]["runs"]:
+            run["server_upload_bytes"] = received
+    text = report.render_markdown(report.add_summaries(results))
+    note = text.split("did not reach the server whole")[1].split("\n")[0]
+    assert "httpx (" in note
+    assert "darter (" not in note

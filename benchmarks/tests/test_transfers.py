@@ -59,6 +59,8 @@ def test_every_transfer_peer_end_to_end(nginx_binary: str, name: str) -> None:
             assert figures.requests == 2, client
             assert figures.wall_s > 0, client
             assert seen.requests == 3, client
+            if scenario.path == UPLOAD_PATH:  # every body read whole by nginx
+                assert seen.upload_bytes >= 3 * size, client
             record = figures_to_record(figures, size)
             assert record["mb_per_s"] == pytest.approx(2 * size / figures.wall_s / 1e6)
 
