@@ -5,8 +5,9 @@ beside this file). Every module here has one job:
 
 - ``scenarios``: the table of scenarios (and sweeps) and the peers each one measures;
 - ``sessions``: what an adapter is and returns (client specs, open sessions);
-- ``sync_clients``, ``async_clients``: one small adapter per client library (and
-  event loop); ``clients``: their tables by kind of workload;
+- ``sync_clients``, ``async_clients``, ``http2_clients``, ``transfer_clients`` and
+  ``transfer_peers``: one small adapter per client library (and event loop) and kind
+  of workload; ``clients``: their tables by kind of workload;
 - ``measure``: the parameters and raw figures every workload shares;
 - ``workloads``, ``async_workloads``, ``thread_workloads``: the measured loops, run
   inside a runner process;
@@ -14,7 +15,8 @@ beside this file). Every module here has one job:
 - ``resources``: the paths and body sizes the server serves;
 - ``server``: the nginx the suite starts, configures and stops;
 - ``cpus``: which cores the server and the clients are pinned to;
-- ``wrk``: the C reference (``wrk``), when installed;
+- ``wrk``, ``h2load``, ``curl_cli``: the C references, when installed (``tools``
+  runs them, ``references`` picks the one of a scenario);
 - ``stats``: medians, ranges and percentiles;
 - ``report``: Markdown tables, ratios, results files and their comparison;
 - ``sweeps``: each client's figures along a sweep, for a table and a plot;

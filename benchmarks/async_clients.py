@@ -9,7 +9,11 @@ client opens more connections than another for the same work.
 
 darter is measured on each of its backends: ``darter-asyncio`` (asyncio loop),
 ``darter-uvloop`` (the asyncio backend on a uvloop loop), ``darter-trio`` and
-``darter-anyio`` (the anyio backend on an asyncio loop).
+``darter-anyio`` (the anyio backend on an asyncio loop). The other peers on asyncio:
+niquests (``AsyncSession``, ``pool_maxsize=N``), pyreqwest (``Client``, whose Rust
+core runs on a thread of its own: its CPU counts, the runner measures every thread
+of its process) and curl_cffi (``AsyncSession``, ``max_clients=N`` libcurl handles
+driven by one multi handle on the loop). pycurl has no async interface.
 
 Every client also gets the same generous timeout, ``TIMEOUT_S`` for each request
 (aiohttp's default is already 5 minutes; httpx's 5 seconds): with 1,000 requests in
@@ -18,7 +22,13 @@ flight a slow client would otherwise fail instead of being measured.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
 from .sessions import AsyncOpener, AsyncSession, ClientSpec, check_status, darter_async_specs
+
+if TYPE_CHECKING:
+    from pyreqwest.client import ClientBuilder
 
 TIMEOUT_S = 120.0
 
@@ -89,6 +99,62 @@ async def _open_httpx2(url: str, pool_size: int) -> AsyncSession:
     return AsyncSession(fetch, client.aclose)
 
 
+async def _open_niquests(url: str, pool_size: int) -> AsyncSession:
+    import niquests
+
+    session = niquests.AsyncSession(pool_maxsize=pool_size, timeout=TIMEOUT_S)
+
+    async def fetch() -> bytes:
+        response = await session.get(url)
+        check_status(response.status_code or 0, "niquests")
+        return response.content or b""
+
+    return AsyncSession(fetch, session.close)
+
+
+def pyreqwest_builder(pool_size: int) -> ClientBuilder:
+    """A pyreqwest ``ClientBuilder`` with the common pool and timeout (``pool_size``).
+
+    At most ``pool_size`` requests in flight, as many idle connections kept alive.
+    """
+    from pyreqwest.client import ClientBuilder
+
+    builder: ClientBuilder = (
+        ClientBuilder()
+        .max_connections(pool_size)
+        .pool_max_idle_per_host(pool_size)
+        .timeout(timedelta(seconds=TIMEOUT_S))
+    )
+    return builder
+
+
+async def _open_pyreqwest(url: str, pool_size: int) -> AsyncSession:
+    client = pyreqwest_builder(pool_size).build()
+
+    async def fetch() -> bytes:
+        response = await client.get(url).build().send()
+        body = await response.bytes()
+        check_status(response.status, "pyreqwest")
+        return bytes(body)
+
+    return AsyncSession(fetch, client.close)
+
+
+async def _open_curl_cffi(url: str, pool_size: int) -> AsyncSession:
+    from curl_cffi import requests as curl_requests
+
+    session: curl_requests.AsyncSession[curl_requests.Response] = curl_requests.AsyncSession(
+        max_clients=pool_size, timeout=TIMEOUT_S
+    )
+
+    async def fetch() -> bytes:
+        response = await session.get(url)
+        check_status(response.status_code, "curl_cffi")
+        return bytes(response.content)
+
+    return AsyncSession(fetch, session.close)
+
+
 _DARTER_API = "darter.AsyncClient(backend={!r})"
 
 _SPECS: list[ClientSpec[AsyncOpener]] = [
@@ -116,6 +182,25 @@ _SPECS: list[ClientSpec[AsyncOpener]] = [
         requires=("trio",),
     ),
     ClientSpec("httpx2", "httpx2", "httpx2", "httpx2.AsyncClient", _open_httpx2, loop="asyncio"),
+    ClientSpec(
+        "niquests", "niquests", "niquests", "niquests.AsyncSession", _open_niquests, loop="asyncio"
+    ),
+    ClientSpec(
+        "pyreqwest",
+        "pyreqwest",
+        "pyreqwest",
+        "pyreqwest.client.Client",
+        _open_pyreqwest,
+        loop="asyncio",
+    ),
+    ClientSpec(
+        "curl_cffi",
+        "curl_cffi",
+        "curl_cffi",
+        "curl_cffi.requests.AsyncSession",
+        _open_curl_cffi,
+        loop="asyncio",
+    ),
 ]
 
 ASYNC_CLIENTS: dict[str, ClientSpec[AsyncOpener]] = {spec.name: spec for spec in _SPECS}

@@ -20,6 +20,7 @@ from .clients import find_spec
 from .cpus import PIN_MODES, pin_current_process, plan_pinning
 from .plot import PlotError, plot_results
 from .profiling import cprofile_tables, find_py_spy, py_spy_tables, run_py_spy
+from .references import TOOLS, ToolError, find_tools
 from .scenarios import SCENARIOS, SWEEPS, select
 from .server import INSTALL_HINT as NGINX_INSTALL_HINT
 from .server import ServerError, find_nginx, running_nginx
@@ -33,8 +34,6 @@ from .suite import (
     scenario_base_url,
 )
 from .workloads import WORKLOADS
-from .wrk import INSTALL_HINT as WRK_INSTALL_HINT
-from .wrk import WrkError, find_wrk
 
 EXIT_FAILED = 1
 EXIT_MISSING = 2
@@ -63,7 +62,13 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warmup", type=int, help="warm-up requests per run")
     run.add_argument("--clients", help="comma-separated subset of the scenario's peers")
     _add_common(run)
-    run.add_argument("--no-wrk", action="store_true", help="skip the wrk reference")
+    run.add_argument(
+        "--no-reference",
+        "--no-wrk",
+        dest="no_reference",
+        action="store_true",
+        help="skip the C references (wrk, h2load, curl)",
+    )
     run.add_argument("--no-save", action="store_true", help="print only, write no file")
 
     compare = commands.add_parser("compare", help="compare two results files")
@@ -134,9 +139,16 @@ def _command_run(args: argparse.Namespace, argv: list[str]) -> int:
     nginx = _nginx_or_exit(args.nginx)
     if nginx is None:
         return EXIT_MISSING
-    wrk = None if args.no_wrk else find_wrk()
-    if wrk is None and not args.no_wrk:
-        _progress(f"wrk not found: no C reference this run (install: {WRK_INSTALL_HINT})")
+    references: dict[str, str] = {}
+    if not args.no_reference:
+        references, missing = find_tools(
+            s.reference.tool for s in scenarios if s.reference is not None
+        )
+        for name in missing:
+            _progress(
+                f"{name} not found: no C reference for its scenarios this run "
+                f"(install: {TOOLS[name].install_hint})"
+            )
     options = SuiteOptions(
         scenarios=scenarios,
         nginx=nginx,
@@ -147,7 +159,7 @@ def _command_run(args: argparse.Namespace, argv: list[str]) -> int:
         requests=args.requests,
         warmup=args.warmup,
         clients=clients,
-        wrk=wrk,
+        references=references,
         command=shlex.join(["python", "-m", "benchmarks", *argv]),
         progress=_progress,
     )
@@ -279,7 +291,8 @@ def _command_profile(args: argparse.Namespace) -> int:
 
 def _command_list() -> int:
     for scenario in SCENARIOS.values():
-        reference = f"; reference {scenario.wrk.label()}" if scenario.wrk else ""
+        ceiling = scenario.reference
+        reference = f"; reference {ceiling.label()}" if ceiling else ""
         print(f"{scenario.name}: {scenario.description}")
         print(f"    peers: {', '.join(scenario.peers)}{reference}")
         if scenario.quick_peers is not None:
@@ -309,6 +322,6 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyError, ValueError) as exc:
         print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_FAILED
-    except (SuiteError, ServerError, WrkError) as exc:
+    except (SuiteError, ServerError, ToolError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -7,8 +7,8 @@ after the time of the run, so that any two can be compared with
 
 Ratios compare each variant of darter (``darter``, ``darter-asyncio``,
 ``darter-trio``...) with every other peer driven by the same event loop (a sync
-client with the sync ones, ``darter-trio`` with ``httpx-trio``...), and with the wrk
-reference.
+client with the sync ones, ``darter-trio`` with ``httpx-trio``...), and with the C
+reference (wrk, h2load or curl).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .memory import VMHWM
 from .stats import Summary, ratio, summarize
 from .sweeps import add_sweeps, render_sweeps
 
@@ -90,7 +91,7 @@ def add_summaries(results: dict[str, Any]) -> dict[str, Any]:
         if reference and reference["runs"]:
             runs = reference["runs"]
             figures = list(_REFERENCE_FIGURES)
-            figures += [name for name in _SERVER_FIGURES if all(name in r for r in runs)]
+            figures += [name for name in _OPTIONAL_FIGURES if all(name in r for r in runs)]
             reference["summary"] = summarize_runs(runs, figures)
         scenario["ratios"] = _ratios(scenario)
     add_sweeps(results)
@@ -222,9 +223,10 @@ def _render_scenario(name: str, scenario: Mapping[str, Any]) -> list[str]:
     lines += _client_table(scenario, counted)
     reference = scenario.get("reference")
     if reference and not reference.get("available"):
+        name = reference.get("name", "wrk")
+        install = reference.get("install", f"sudo apt-get install -y {name}")
         lines += [
-            "wrk is not installed, so there is no C ceiling for this scenario "
-            "(`sudo apt-get install -y wrk`).",
+            f"{name} is not installed, so there is no C ceiling for this scenario (`{install}`).",
             "",
         ]
     lines += _ratio_table(scenario)
@@ -297,9 +299,15 @@ def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
     reference = scenario.get("reference")
     if reference and reference.get("summary"):
         summary = reference["summary"]
+        seconds = reference.get("seconds")
+        how = (
+            f"{seconds:g} s"
+            if seconds is not None
+            else _plural(int(reference.get("transfers") or 0), "transfer")
+        )
         lines.append(
-            f"| *reference (C):* `{reference['label']}`, {reference['seconds']:g} s "
-            f"| {_fmt_range(summary['req_per_s'], _fmt_rate)} "
+            f"| *reference (C):* `{reference['label']}`, {how} "
+            f"| {_fmt_range(_rate(scenario, summary), _fmt_rate)} "
             f"| {_fmt_range(summary['cpu_us_per_req'], _fmt_us)} "
             f"| {_fmt_us(summary['latency_p50_us']['median'])} "
             f"| {_fmt_us(summary['latency_p99_us']['median'])} | — |" + (" — |" if counted else "")
@@ -309,7 +317,7 @@ def _client_table(scenario: Mapping[str, Any], counted: bool) -> list[str]:
 
 
 def _ratio_table(scenario: Mapping[str, Any]) -> list[str]:
-    """darter's ratios: each variant against the peers on its event loop, and wrk."""
+    """darter's ratios: each variant against the peers on its event loop, and the C one."""
     ratios = scenario.get("ratios") or {}
     if not any(ratios.values()):
         return []
@@ -384,7 +392,51 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
     if per_request:
         notes += _reuse_note(scenario)
     notes += _tls_resumption_note(scenario)
+    notes += _rss_source_note(scenario)
+    notes += _short_upload_note(scenario)
     return [line for note in notes for line in (note, "")]
+
+
+def _short_upload_note(scenario: Mapping[str, Any]) -> list[str]:
+    """The clients whose uploads did not all reach nginx whole: their MB/s is wrong.
+
+    nginx counts the bytes it read of each upload (``server_upload_bytes`` per run,
+    warm-up included, request heads too), which must be at least the bodies sent.
+    """
+    size = int(scenario.get("body_size", 0))
+    short = []
+    for client, data in scenario["clients"].items():
+        for run in data["runs"]:
+            received = run.get("server_upload_bytes")
+            expected = size * (run["requests"] + run.get("warmup", 0))
+            if received is not None and received < expected:
+                short.append(f"{client} ({received / expected:.0%})")
+                break
+    if not short:
+        return []
+    return [
+        "Uploads that did not reach the server whole (bytes nginx read, as a share of "
+        f"the bodies of a run; their MB/s is not what they sent): {', '.join(short)}."
+    ]
+
+
+def _rss_source_note(scenario: Mapping[str, Any]) -> list[str]:
+    """The clients whose peak RSS is ``ru_maxrss``: no ``/proc`` where they ran.
+
+    That figure counts the peak of the process that started the runner, so it reads
+    too high. (Older results files do not say where the figure came from.)
+    """
+    inherited = [
+        client
+        for client, data in scenario["clients"].items()
+        if any(run.get("peak_rss_source", VMHWM) != VMHWM for run in data["runs"])
+    ]
+    if not inherited:
+        return []
+    return [
+        "Peak RSS read from `ru_maxrss` (no `/proc/self/status` here), which starts "
+        f"from the peak of the suite that started the runner: {', '.join(inherited)}."
+    ]
 
 
 def _reuse_note(scenario: Mapping[str, Any]) -> list[str]:

@@ -9,7 +9,8 @@ Started by the suite as::
 It pins itself to ``--cpu`` (when given), raises its open-file limit when the
 scenario's concurrency needs it, runs the scenario's workload (open the client, warm
 up, the measured loop, close) and prints a single JSON object on standard output
-with the figures of the measured loop and the process's peak RSS. Anything else it
+with the figures of the measured loop and the process's peak RSS (its own: see
+``memory``), read at the end of the run. Anything else it
 would say goes to standard error. ``--time-limit`` stops the measured loop from
 starting requests after that many seconds (the record says how many were made).
 ``--profile FILE`` runs cProfile around the measured loop only and writes its
@@ -30,6 +31,7 @@ from typing import Any
 
 from .clients import ClientSpec, find_spec
 from .measure import LoopFigures, MeasureParams
+from .memory import peak_rss_kb
 from .scenarios import SCENARIOS
 from .stats import percentile
 from .workloads import WORKLOADS
@@ -136,7 +138,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     open_files = ensure_open_files(scenario.concurrency + _SPARE_FILES)
 
     body_size = scenario.body_size if args.body_size is None else args.body_size
-    rss_before_client_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before_client_kb, _ = peak_rss_kb()
     params = MeasureParams(
         url=args.base_url + scenario.path,
         requests=args.requests,
@@ -171,8 +173,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "pid": os.getpid(),
     }
     record.update(figures_to_record(figures, body_size))
-    # ru_maxrss is in KiB on Linux (bytes on macOS, where this suite is not tuned).
-    record["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    record["peak_rss_kb"], record["peak_rss_source"] = peak_rss_kb()
     record["rss_before_client_kb"] = rss_before_client_kb
     record["profiled"] = bool(args.profile)
     return record

@@ -15,8 +15,13 @@ bodies (``quick_body_size``).
 
 ``http2-c100`` sends the small GET at concurrency 100 over one HTTP/2 connection
 over TLS (``tls``: nginx's second server block, with a certificate the suite makes);
-every response is checked to be HTTP/2. There is no C reference for it yet (h2load,
-Debian's ``nghttp2-client``, would be one).
+every response is checked to be HTTP/2.
+
+Each scenario may have a C reference, the ceiling a Python client could reach (a
+reference, never a peer, and optional): wrk for the plain GETs (``wrk``), h2load
+(Debian's ``nghttp2-client``) for ``http2-c100`` (``h2load``: ``-c1 -m100``, one
+connection and 100 streams), and the curl command line for the transfers (``curl``:
+``-o /dev/null``, or ``--data-binary @FILE`` for the uploads).
 
 ``connect-plain`` and ``connect-tls`` send the small GET 1,000 times, each on a new
 connection (every client, and wrk, the C reference, says ``Connection: close``), to
@@ -28,15 +33,15 @@ TLS how many handshakes resumed a session.
 
 Planned next, for whoever adds them (scenario: peers):
 
-- ``http2-c1`` / ``http2-c1000`` and a sweep, and h2load as the HTTP/2 reference;
+- ``http2-c1`` / ``http2-c1000`` and a sweep;
 - ``threads-1`` ... ``threads-64`` and a sweep (plotted like ``async-concurrency``);
-- ``connect-async``: the async peers, a new connection per request (and per task);
-- a C reference for the transfers (``curl -o /dev/null``).
+- ``connect-async``: the async peers, a new connection per request (and per task).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from .resources import LARGE_PATH, SMALL_PATH, SMALL_SIZE, UPLOAD_PATH
 
@@ -45,6 +50,7 @@ from .resources import LARGE_PATH, SMALL_PATH, SMALL_SIZE, UPLOAD_PATH
 class WrkReference:
     """How to run wrk as the C ceiling of a scenario (a reference, never a peer)."""
 
+    tool: ClassVar[str] = "wrk"
     connections: int = 1
     threads: int = 1
     # Request headers wrk sends (``-H``), e.g. ``Connection: close``.
@@ -54,6 +60,34 @@ class WrkReference:
         """How the reference is named in tables, e.g. ``wrk -t1 -c1``."""
         headers = "".join(f" -H '{header}'" for header in self.headers)
         return f"wrk -t{self.threads} -c{self.connections}{headers}"
+
+
+@dataclass(frozen=True)
+class H2loadReference:
+    """How to run h2load as the C ceiling of an HTTP/2 scenario: C connections, M streams."""
+
+    tool: ClassVar[str] = "h2load"
+    connections: int = 1
+    streams: int = 100
+
+    def label(self) -> str:
+        """How the reference is named in tables, e.g. ``h2load -c1 -m100``."""
+        return f"h2load -c{self.connections} -m{self.streams}"
+
+
+@dataclass(frozen=True)
+class CurlReference:
+    """The curl command line as the C ceiling of a transfer scenario (``upload`` or not)."""
+
+    tool: ClassVar[str] = "curl"
+    upload: bool = False
+
+    def label(self) -> str:
+        """How the reference is named in tables: the curl command, without its URL."""
+        return "curl --data-binary @FILE -o /dev/null" if self.upload else "curl -o /dev/null"
+
+
+Reference = WrkReference | H2loadReference | CurlReference
 
 
 @dataclass(frozen=True)
@@ -77,7 +111,9 @@ class Scenario:
     second) for the transfers, or ``connections/s`` (the same figure as req/s) when
     ``connection_per_request`` says every request opens a connection of its own.
     ``tls`` sends the requests to the server's TLS and HTTP/2 port (``https``), with
-    its CA file given to the clients.
+    its CA file given to the clients. ``wrk``, ``h2load`` and ``curl`` say how to run
+    the scenario's C reference, if it has one (at most one of them; ``reference``
+    gives it).
     """
 
     name: str
@@ -103,6 +139,17 @@ class Scenario:
     unit: str = "req/s"
     tls: bool = False
     connection_per_request: bool = False
+    h2load: H2loadReference | None = None
+    curl: CurlReference | None = None
+
+    def __post_init__(self) -> None:
+        if sum(ref is not None for ref in (self.wrk, self.h2load, self.curl)) > 1:
+            raise ValueError(f"{self.name}: more than one C reference")
+
+    @property
+    def reference(self) -> Reference | None:
+        """The scenario's C reference (wrk, h2load or curl), or None."""
+        return self.wrk or self.h2load or self.curl
 
     def size(self, quick: bool) -> int:
         """The body size each request moves in the given mode."""
@@ -141,7 +188,7 @@ class Scenario:
 
 DEFAULT_REPETITIONS = 5
 QUICK_REPETITIONS = 3
-# wrk runs for a duration, not a count of requests.
+# wrk and h2load run for a duration, not a count of requests.
 WRK_SECONDS = 5.0
 QUICK_WRK_SECONDS = 1.0
 
@@ -155,6 +202,9 @@ ASYNC_PEERS = (
     "httpx",
     "httpx-trio",
     "httpx2",
+    "niquests",
+    "pyreqwest",
+    "curl_cffi",
 )
 ASYNC_SWEEP = "async-concurrency"
 
@@ -205,10 +255,25 @@ HTTP2_PEERS = (
     "darter-anyio",
     "httpx",
     "httpx2",
+    "niquests",
+    "pyreqwest",
+    "curl_cffi",
 )
 
 MIB = 1 << 20
-SYNC_PEERS = ("darter", "httpx", "requests", "urllib3")
+SYNC_PEERS = (
+    "darter",
+    "httpx",
+    "requests",
+    "urllib3",
+    "niquests",
+    "pyreqwest",
+    "pycurl",
+    "curl_cffi",
+)
+# pycurl's one handle cannot be shared by threads (libcurl forbids using a handle
+# from two threads at once), so it is no peer of the threaded scenario.
+THREAD_PEERS = tuple(name for name in SYNC_PEERS if name != "pycurl")
 TRANSFER_ASYNC_PEERS = (
     "darter-asyncio",
     "darter-uvloop",
@@ -216,6 +281,9 @@ TRANSFER_ASYNC_PEERS = (
     "darter-anyio",
     "aiohttp",
     "httpx",
+    "niquests",
+    "pyreqwest",
+    "curl_cffi",
 )
 DOWNLOAD_SIZE = 256 * MIB
 QUICK_DOWNLOAD_SIZE = 32 * MIB
@@ -257,6 +325,7 @@ def _transfer_scenario(direction: str, kind: str) -> Scenario:
         quick_warmup=1,
         quick_repetitions=2,
         unit="MB/s",
+        curl=CurlReference(upload=not download),
     )
 
 
@@ -321,7 +390,7 @@ SCENARIOS: dict[str, Scenario] = {
             workload="sync-threads",
             path=SMALL_PATH,
             body_size=SMALL_SIZE,
-            peers=SYNC_PEERS,
+            peers=THREAD_PEERS,
             requests=10_000,
             warmup=1_000,
             quick_requests=2_000,
@@ -358,6 +427,7 @@ SCENARIOS: dict[str, Scenario] = {
             quick_warmup=200,
             concurrency=100,
             tls=True,
+            h2load=H2loadReference(connections=1, streams=100),
         ),
         _transfer_scenario("download", "sync"),
         _transfer_scenario("download", "async"),

@@ -12,8 +12,16 @@ Resources served (all ``GET`` unless said otherwise):
 - ``/small``: 100 bytes;
 - ``/2k``: 2 KiB;
 - ``/large``: ``large_size`` bytes, only when ``large_size > 0`` (download scenarios);
-- ``/upload``: any method, any body size, answers ``204`` (upload scenarios). nginx
-  reads and discards the body, and may answer before it has all of it;
+- ``/upload``: any method, any body size, answers ``204`` (upload scenarios) once it
+  has read the whole body, which it then drops. Left to itself (``return 204``)
+  nginx answers at once and discards the body as it comes, and a client that stops
+  sending when the answer arrives (hyper, under pyreqwest) would be measured
+  uploading a fraction of it. So the location mirrors the request to an internal
+  location that answers 204 (``mirror_request_body on``: the mirror reads the whole
+  body first, in memory up to ``upload_buffer_size``; a subrequest, which
+  ``stub_status`` does not count), and the request itself, having no file to serve,
+  is answered 204 through ``error_page``. Each upload's byte count goes to a log
+  (``NginxServer.counters``' ``upload_bytes``);
 - ``/nginx-status``: nginx's ``stub_status`` counters, which the suite reads before
   and after each runner to count the connections that runner opened.
 
@@ -62,6 +70,12 @@ CA_FILE = "ca.pem"
 _CERT_FILE = "server.pem"
 # One line per TLS connection: "r" (session resumed) or "." (full handshake).
 TLS_SESSION_LOG = "tls-sessions.log"
+# One line per upload: the bytes nginx read of that request (line, headers, body).
+UPLOAD_LOG = "uploads.log"
+# Where the upload's mirror goes (a subrequest, not counted by stub_status), and the
+# named location that answers 204 once the body has been read.
+_SINK_PATH = "/_upload-sink"
+_NO_CONTENT = "@no_content"
 
 # Where distributions put the binary when it is not on a non-root user's PATH.
 _SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin")
@@ -117,6 +131,8 @@ class NginxConfig:
     tls_port: int = 0
     # nginx 1.25.1 and later say ``http2 on;``; older ones ``listen ... ssl http2``.
     http2_directive: bool = False
+    # Bytes of an upload's body nginx keeps in memory (more goes to a temporary file).
+    upload_buffer_size: int = 80 * 1024 * 1024
 
     @property
     def root(self) -> Path:
@@ -137,6 +153,14 @@ class NginxConfig:
             f"{large}"
             f"        location = {UPLOAD_PATH} {{\n"
             "            client_max_body_size 0;\n"
+            f"            client_body_buffer_size {self.upload_buffer_size};\n"
+            f"            mirror {_SINK_PATH};\n"
+            "            mirror_request_body on;\n"
+            f"            error_page 404 405 =204 {_NO_CONTENT};\n"
+            "        }\n"
+            f"        location = {_SINK_PATH} {{ internal; return 204; }}\n"
+            f"        location {_NO_CONTENT} {{\n"
+            f"            access_log {prefix}/{UPLOAD_LOG} upload;\n"
             "            return 204;\n"
             "        }\n"
             f"        location = {STATUS_PATH} {{ stub_status; }}\n"
@@ -184,6 +208,7 @@ class NginxConfig:
             "}\n"
             "http {\n"
             "    access_log off;\n"
+            "    log_format upload $request_length;\n"
             "    server_tokens off;\n"
             "    default_type application/octet-stream;\n"
             "    sendfile on;\n"
@@ -277,13 +302,16 @@ class ServerCounters:
     """nginx's totals since it started: connections accepted, requests served.
 
     ``tls_connections`` and ``tls_resumed`` count the connections to the TLS server
-    block and those of them whose handshake resumed a session (0 without TLS).
+    block and those of them whose handshake resumed a session (0 without TLS);
+    ``upload_bytes`` the bytes nginx read of the requests to ``/upload`` (request
+    lines and headers included), each body read whole before the answer.
     """
 
     accepted: int
     requests: int
     tls_connections: int = 0
     tls_resumed: int = 0
+    upload_bytes: int = 0
 
     def since(self, before: ServerCounters) -> ServerCounters:
         """What happened between ``before`` and these counters, less this reading.
@@ -296,7 +324,13 @@ class ServerCounters:
             requests=self.requests - before.requests - 1,
             tls_connections=self.tls_connections - before.tls_connections,
             tls_resumed=self.tls_resumed - before.tls_resumed,
+            upload_bytes=self.upload_bytes - before.upload_bytes,
         )
+
+
+def count_upload_bytes(log: bytes) -> int:
+    """The bytes of every upload in the text of the upload log (one count a line)."""
+    return sum(int(line) for line in log.split())
 
 
 def count_tls_sessions(log: bytes) -> tuple[int, int]:
@@ -365,9 +399,10 @@ class NginxServer:
     def counters(self) -> ServerCounters:
         """nginx's connection and request counters, from ``stub_status``.
 
-        With the TLS server, also its connections and resumed sessions, from its
-        session log. The request that reads them counts as one connection and one
-        request. Raises ``ServerError`` when the page cannot be read.
+        Also the bytes read of the uploads, from the upload log, and with the TLS
+        server its connections and resumed sessions, from its session log. The
+        request that reads them counts as one connection and one request. Raises
+        ``ServerError`` when the page cannot be read.
         """
         conn = http.client.HTTPConnection("127.0.0.1", self.config.port, timeout=5.0)
         try:
@@ -378,12 +413,18 @@ class NginxServer:
             raise ServerError(f"cannot read nginx's {STATUS_PATH}: {exc!r}") from exc
         finally:
             conn.close()
-        counters = parse_stub_status(text)
+        counters = replace(
+            parse_stub_status(text), upload_bytes=count_upload_bytes(self._log(UPLOAD_LOG))
+        )
         if self.config.tls_port <= 0:
             return counters
-        log = self.config.prefix / TLS_SESSION_LOG
-        connections, resumed = count_tls_sessions(log.read_bytes() if log.exists() else b"")
+        connections, resumed = count_tls_sessions(self._log(TLS_SESSION_LOG))
         return replace(counters, tls_connections=connections, tls_resumed=resumed)
+
+    def _log(self, name: str) -> bytes:
+        """The text of one of nginx's logs in the prefix (empty until written)."""
+        path = self.config.prefix / name
+        return path.read_bytes() if path.exists() else b""
 
     def stop(self) -> None:
         """Shut nginx down (fast shutdown, then kill if it lingers)."""

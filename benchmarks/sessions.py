@@ -32,6 +32,52 @@ def check_status(status: int, name: str, expected: int = 200) -> None:
         raise BadResponse(f"{name}: status {status}, expected {expected}")
 
 
+class WrongLibrary(RuntimeError):
+    """The module imported under a peer's name is not the library that peer measures."""
+
+
+URLLIB3_FIX = (
+    "python -m pip uninstall -y urllib3-future urllib3 && URLLIB3_NO_OVERRIDE=1 "
+    "python -m pip install --no-cache-dir -r requirements-bench.txt"
+)
+
+
+def shadowed_urllib3() -> str | None:
+    """Why ``import urllib3`` is not urllib3 itself at its installed version, or None.
+
+    urllib3-future (which niquests needs) can put a copy of itself in the ``urllib3``
+    folder (and copy it back at every start of Python, from a ``.pth`` file), so the
+    urllib3 and requests peers would measure the fork. Its wheel does that unless it
+    is built with ``URLLIB3_NO_OVERRIDE`` set (``requirements-bench.txt`` asks for the
+    source, scripts/test sets the variable). The copy reports the fork's version
+    while the installed distribution's metadata still says urllib3's.
+    """
+    from importlib import metadata
+
+    try:
+        installed = metadata.version("urllib3")
+    except metadata.PackageNotFoundError:
+        installed = None
+    try:
+        import urllib3
+    except ImportError:
+        return None
+    imported = getattr(urllib3, "__version__", "unknown")
+    if installed == imported:
+        return None
+    return (
+        f"'import urllib3' gives version {imported} ({urllib3.__file__}), not the installed "
+        f"urllib3 {installed}: urllib3-future has replaced it. Fix: {URLLIB3_FIX}"
+    )
+
+
+def check_real_urllib3() -> None:
+    """Raise ``WrongLibrary`` when urllib3 is shadowed (see ``shadowed_urllib3``)."""
+    problem = shadowed_urllib3()
+    if problem is not None:
+        raise WrongLibrary(problem)
+
+
 # What a fetch returns: the body, or (for the transfers, which drop the body as it
 # arrives or send one) the number of body bytes moved.
 Body = bytes | int

@@ -1,11 +1,12 @@
 """A whole benchmark run: nginx up, every client measured in interleaved repetitions.
 
 For each scenario, repetition after repetition, each peer is measured once in a fresh
-runner process, in the scenario's order (A B C A B C ...), then wrk once when it is
-available, so that a slow drift of the machine affects every client alike. nginx's
-counters are read around each runner, so each record also says how many connections
-the client opened and how many requests the server saw (and, over TLS, how many of
-its connections resumed a TLS session). The result is the raw record of every
+runner process, in the scenario's order (A B C A B C ...), then the scenario's C
+reference (wrk, h2load or curl) once when it is installed, so that a slow drift of
+the machine affects every client alike. nginx's counters are read around each
+runner and each reference run, so each record also says how many connections the
+client opened and how many requests the server saw (and, over TLS, how many of its
+connections resumed a TLS session). The result is the raw record of every
 measurement, ready for ``report``.
 """
 
@@ -26,10 +27,12 @@ from typing import Any
 
 from .clients import find_spec
 from .cpus import Pinning, pin_current_process
+from .references import TOOLS, ToolError, run_reference
+from .resources import UPLOAD_PATH
 from .scenarios import QUICK_WRK_SECONDS, WRK_SECONDS, Scenario
 from .server import NginxServer, ServerCounters, running_nginx
+from .sessions import shadowed_urllib3
 from .workloads import WORKLOADS
-from .wrk import WrkError, run_wrk, wrk_version
 
 # 2: ratios per darter variant ({subject: {peer: ...}}), sweeps, server counters.
 SCHEMA_VERSION = 2
@@ -38,6 +41,8 @@ SCHEMA_VERSION = 2
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 _RUNNER_TIMEOUT = 900.0
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# The peers that import urllib3, which must be urllib3 itself.
+URLLIB3_USERS = frozenset({"urllib3", "requests"})
 # Where some clients look for CA certificates instead of what they are given:
 # requests takes REQUESTS_CA_BUNDLE over Session.verify, and loads the file it names
 # at every new connection.
@@ -69,7 +74,8 @@ class SuiteOptions:
     requests: int | None = None
     warmup: int | None = None
     clients: list[str] | None = None
-    wrk: str | None = None
+    # The C references' binaries by tool name (wrk, h2load, curl): those installed.
+    references: dict[str, str] = field(default_factory=dict)
     command: str = ""
     progress: Callable[[str], None] = field(default=_silent)
 
@@ -90,18 +96,25 @@ class SuiteOptions:
 def check_clients(options: SuiteOptions) -> None:
     """Fail before measuring anything when a peer cannot be imported.
 
-    Raises ``MissingDependency`` with the install command of every missing client.
+    Raises ``MissingDependency`` with the install command of every missing client,
+    or when the urllib3 or requests peer would import urllib3-future's copy of
+    urllib3 instead of urllib3 (``sessions.shadowed_urllib3``).
     """
     missing = []
+    modules = set()
     for scenario in options.scenarios:
         kind = WORKLOADS[scenario.workload].kind
         for name in options.peers_of(scenario):
             spec = find_spec(kind, name)
+            modules.add(spec.module)
             if spec.missing():
                 missing.append(f"  {spec.name}: {spec.install_hint()}")
     if missing:
         lines = "\n".join(sorted(set(missing)))
         raise MissingDependency(f"peer clients are not installed:\n{lines}")
+    shadowed = shadowed_urllib3() if modules & URLLIB3_USERS else None
+    if shadowed is not None:
+        raise MissingDependency(shadowed)
 
 
 def runner_environment() -> dict[str, str]:
@@ -272,6 +285,15 @@ def _failure(client: str, repetition: int, sequence: int, exc: Exception) -> dic
     }
 
 
+def _rate_text(figures: dict[str, Any], unit: str) -> str:
+    """One run's figures on a progress line: throughput, CPU per request, p50 latency."""
+    rate = f"{figures['mb_per_s' if unit == 'MB/s' else 'req_per_s']:>9,.0f} {unit}"
+    return (
+        f"{rate}  {figures['cpu_us_per_req']:>7.1f} µs CPU/req"
+        f"  p50 {figures['latency_p50_us']:>9.1f} µs"
+    )
+
+
 def scenario_base_url(scenario: Scenario, server: NginxServer) -> str:
     """Where the scenario's requests go: the TLS and HTTP/2 port, or plain HTTP."""
     return server.tls_base_url if scenario.tls else server.base_url
@@ -308,6 +330,8 @@ def server_counts(
     """What nginx counted between two readings, as a record's ``server_*`` figures."""
     seen = after.since(before)
     counts = {"server_connections": seen.accepted, "server_requests": seen.requests}
+    if scenario.path == UPLOAD_PATH:
+        counts["server_upload_bytes"] = seen.upload_bytes
     if scenario.tls:
         counts["server_tls_connections"] = seen.tls_connections
         counts["server_tls_resumed"] = seen.tls_resumed
@@ -325,17 +349,22 @@ def _measure_scenario(
     time_limit = scenario.time_limit(quick)
     peers = options.peers_of(scenario)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in peers}
-    wrk_runs: list[dict[str, Any]] = []
+    reference_runs: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     seconds = QUICK_WRK_SECONDS if quick else WRK_SECONDS
-    use_wrk = options.wrk is not None and scenario.wrk is not None
-    width = max((len(name) for name in peers), default=10)
+    reference = scenario.reference
+    binary = options.references.get(reference.tool) if reference else None
+    width = max((len(name) for name in [*peers, reference.tool if reference else ""]), default=10)
+    unit = scenario.unit
+    mb = unit == "MB/s"
+    then = ""
+    if reference is not None and binary is not None:
+        then = f", then {reference.label()}" + ("" if mb else f" for {seconds:g} s")
     options.progress(
         f"== {scenario.name}: {requests} requests (+{warmup} warm-up) per run"
         + (f" at concurrency {scenario.concurrency}" if scenario.concurrency > 1 else "")
         + (f", no new request after {time_limit:g} s" if time_limit is not None else "")
-        + f", {repetitions} repetition(s), peers interleaved: {', '.join(peers)}"
-        + (f", then {scenario.wrk.label()} for {seconds:g} s" if use_wrk and scenario.wrk else "")
+        + f", {repetitions} repetition(s), peers interleaved: {', '.join(peers)}{then}"
     )
     sequence = 0
     for repetition in range(1, repetitions + 1):
@@ -353,53 +382,49 @@ def _measure_scenario(
             record["repetition"] = repetition
             record["sequence"] = sequence
             runs[name].append(record)
-            rate = (
-                f"{record['mb_per_s']:>9,.0f} MB/s"
-                if scenario.unit == "MB/s"
-                else f"{record['req_per_s']:>9,.0f} {scenario.unit}"
-            )
             options.progress(
-                f"  [{repetition}/{repetitions}] {name:<{width}} {rate}"
-                f"  {record['cpu_us_per_req']:>7.1f} µs CPU/req"
-                f"  p50 {record['latency_p50_us']:>9.1f} µs"
+                f"  [{repetition}/{repetitions}] {name:<{width}} {_rate_text(record, unit)}"
                 + (
                     f"  ({record['requests']:,} requests in the time limit)"
                     if record["requests"] < requests
                     else ""
                 )
             )
-        if use_wrk and options.wrk is not None and scenario.wrk is not None:
-            try:
-                before = server.counters()
-                figures = run_wrk(
-                    options.wrk,
-                    scenario_base_url(scenario, server) + scenario.path,
-                    seconds,
-                    connections=scenario.wrk.connections,
-                    threads=scenario.wrk.threads,
-                    headers=scenario.wrk.headers,
-                )
-                figures.update(server_counts(scenario, before, server.counters()))
-            except WrkError as exc:
-                failures.append(_failure("wrk", repetition, sequence, exc))
-                options.progress(f"  [{repetition}/{repetitions}] {'wrk':<{width}} FAILED")
-                continue
-            wrk_runs.append(figures)
-            options.progress(
-                f"  [{repetition}/{repetitions}] {'wrk':<{width}} "
-                f"{figures['req_per_s']:>9,.0f} {scenario.unit}"
-                f"  {figures['cpu_us_per_req']:>7.1f} µs CPU/req"
-                f"  p50 {figures['latency_p50_us']:>9.1f} µs"
+        if reference is None or binary is None:
+            continue
+        label = reference.tool
+        try:
+            before = server.counters()
+            figures = run_reference(
+                reference,
+                binary,
+                scenario_base_url(scenario, server) + scenario.path,
+                seconds,
+                scenario.size(quick),
+                requests,
+                warmup,
             )
-    reference: dict[str, Any] | None = None
-    if scenario.wrk is not None:
-        reference = {
-            "name": "wrk",
-            "label": scenario.wrk.label(),
-            "available": options.wrk is not None,
-            "version": wrk_version(options.wrk) if options.wrk else None,
-            "seconds": seconds,
-            "runs": wrk_runs,
+            figures.update(server_counts(scenario, before, server.counters()))
+        except ToolError as exc:
+            failures.append(_failure(label, repetition, sequence, exc))
+            options.progress(f"  [{repetition}/{repetitions}] {label:<{width}} FAILED")
+            continue
+        reference_runs.append(figures)
+        options.progress(
+            f"  [{repetition}/{repetitions}] {label:<{width}} {_rate_text(figures, unit)}"
+        )
+    described: dict[str, Any] | None = None
+    if reference is not None:
+        tool = TOOLS[reference.tool]
+        described = {
+            "name": reference.tool,
+            "label": reference.label(),
+            "available": binary is not None,
+            "version": tool.version(binary) if binary else None,
+            "seconds": None if mb else seconds,
+            "transfers": requests if mb else None,
+            "install": tool.install_command,
+            "runs": reference_runs,
         }
     return {
         "description": scenario.description,
@@ -418,7 +443,7 @@ def _measure_scenario(
         "peers": peers,
         "left_out": [name for name in scenario.peers if name not in peers],
         "clients": {name: {"runs": records} for name, records in runs.items()},
-        "reference": reference,
+        "reference": described,
         "failures": failures,
     }
 
@@ -427,7 +452,7 @@ def run_suite(options: SuiteOptions) -> dict[str, Any]:
     """Start nginx, measure every selected scenario, stop nginx; return the raw results.
 
     Raises ``MissingDependency`` before starting anything when a peer is missing,
-    ``ServerError`` when nginx fails. A run that fails (a runner's error, wrk's) is
+    ``ServerError`` when nginx fails. A run that fails (a runner's error, a reference's) is
     recorded under its scenario's ``failures`` and the others go on; see
     ``failed_runs``.
     """

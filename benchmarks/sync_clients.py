@@ -5,8 +5,15 @@ and returns a ``SyncSession`` whose ``fetch`` sends one request, reads the full
 body, checks the status and returns the body. The library is imported only when its
 adapter is opened.
 
-The adapters also take ``SyncOptions`` (defaults: none of them), set the same way
-for every library where its documentation offers it:
+Peers: darter, httpx, requests, urllib3 (both checked to be urllib3 itself, not the
+copy urllib3-future can leave in its place), and, in ``sync_peers``, niquests
+(``Session``), pyreqwest (``SyncClient``, a Rust core), pycurl (one ``Curl`` handle,
+reused, so libcurl keeps its connection alive) and curl_cffi (``Session``, libcurl
+too).
+
+Every adapter also takes ``SyncOptions`` (defaults: none of them), set the same way
+for every library where its documentation offers it (here for the first four,
+``sync_peers`` says how for the others):
 
 - ``pool_size``: darter and httpx ``Limits(max_connections=N,
   max_keepalive_connections=N)``, requests an ``HTTPAdapter(pool_maxsize=N)``
@@ -40,9 +47,11 @@ from .sessions import (
     SyncOpener,
     SyncOptions,
     SyncSession,
+    check_real_urllib3,
     check_status,
     ssl_context,
 )
+from .sync_peers import open_curl_cffi, open_niquests, open_pycurl, open_pyreqwest
 
 
 def _httpx_style_settings(module: Any, options: SyncOptions) -> dict[str, Any]:
@@ -102,6 +111,7 @@ def _requests_adapter(options: SyncOptions) -> Any:
 def _open_requests(url: str, options: SyncOptions = DEFAULT_SYNC_OPTIONS) -> SyncSession:
     import requests
 
+    check_real_urllib3()
     session = requests.Session()
     if options.close_connections:
         session.headers.update(CLOSE_HEADERS)
@@ -124,6 +134,7 @@ def _open_requests(url: str, options: SyncOptions = DEFAULT_SYNC_OPTIONS) -> Syn
 def _open_urllib3(url: str, options: SyncOptions = DEFAULT_SYNC_OPTIONS) -> SyncSession:
     import urllib3
 
+    check_real_urllib3()
     settings: dict[str, Any] = {}
     if options.close_connections:
         settings["headers"] = dict(CLOSE_HEADERS)
@@ -139,24 +150,34 @@ def _open_urllib3(url: str, options: SyncOptions = DEFAULT_SYNC_OPTIONS) -> Sync
     return SyncSession(fetch, pool.clear)
 
 
-SYNC_CLIENTS: dict[str, ClientSpec[SyncOpener]] = {
-    spec.name: spec
-    for spec in (
-        ClientSpec("darter", "darter", "darter", "darter.Client", _open_darter),
-        ClientSpec("httpx", "httpx", "httpx", "httpx.Client", _open_httpx),
-        ClientSpec("requests", "requests", "requests", "requests.Session", _open_requests),
-        ClientSpec("urllib3", "urllib3", "urllib3", "urllib3.PoolManager", _open_urllib3),
-    )
-}
+_SPECS: list[ClientSpec[ConfiguredSyncOpener]] = [
+    ClientSpec("darter", "darter", "darter", "darter.Client", _open_darter),
+    ClientSpec("httpx", "httpx", "httpx", "httpx.Client", _open_httpx),
+    ClientSpec("requests", "requests", "requests", "requests.Session", _open_requests),
+    ClientSpec("urllib3", "urllib3", "urllib3", "urllib3.PoolManager", _open_urllib3),
+    ClientSpec("niquests", "niquests", "niquests", "niquests.Session", open_niquests),
+    ClientSpec(
+        "pyreqwest", "pyreqwest", "pyreqwest", "pyreqwest.client.SyncClient", open_pyreqwest
+    ),
+    ClientSpec("pycurl", "pycurl", "pycurl", "pycurl.Curl", open_pycurl),
+    ClientSpec(
+        "curl_cffi", "curl_cffi", "curl_cffi", "curl_cffi.requests.Session", open_curl_cffi
+    ),
+]
 
-_CONFIGURABLE: dict[str, ConfiguredSyncOpener] = {
-    "darter": _open_darter,
-    "httpx": _open_httpx,
-    "requests": _open_requests,
-    "urllib3": _open_urllib3,
-}
-
-#: The adapters above opened with ``SyncOptions``: ``open(url, options)``.
+#: Every sync adapter, opened with ``SyncOptions``: ``open(url, options)``.
 CONFIGURABLE_SYNC_CLIENTS: dict[str, ClientSpec[ConfiguredSyncOpener]] = {
-    name: SYNC_CLIENTS[name].with_opener(opener) for name, opener in _CONFIGURABLE.items()
+    spec.name: spec for spec in _SPECS
+}
+
+
+def _with_defaults(spec: ClientSpec[ConfiguredSyncOpener]) -> ClientSpec[SyncOpener]:
+    """``spec`` opened with the library's defaults (``DEFAULT_SYNC_OPTIONS``)."""
+    open_with = spec.open
+    return spec.with_opener(lambda url: open_with(url, DEFAULT_SYNC_OPTIONS))
+
+
+#: Every sync adapter with the library's default settings: ``open(url)``.
+SYNC_CLIENTS: dict[str, ClientSpec[SyncOpener]] = {
+    spec.name: _with_defaults(spec) for spec in _SPECS
 }

@@ -7,9 +7,9 @@ next number, makes one request, records its latency, until every number is taken
 So N requests are in flight at once, as far as the GIL lets the threads run.
 
 The warm-up is the same loop with at least N requests (so the pool fills before the
-measurement), and is not measured. A thread that fails stops the handing out of
-numbers; the others finish their request and the error is raised once every thread
-has ended. ``getrusage(RUSAGE_SELF)`` counts the CPU time of every thread.
+measurement), made by the same N threads, and is not measured. A thread that fails
+stops the handing out of numbers; the others finish their request and the error is
+raised once every thread has ended. ``getrusage(RUSAGE_SELF)`` counts the CPU time of every thread.
 
 cProfile, when asked for, follows the main thread only, which just waits here; use
 py-spy to see where the threads spend their time.
@@ -57,13 +57,16 @@ class _Counter:
             self.tickets.count = self.tickets.next
 
 
-def _worker(
+def _serve(
     fetch: Callable[[], Body],
     counter: _Counter,
     expected_size: int,
     latencies: array[float] | None,
 ) -> None:
-    """One thread: requests until no number is left, each latency recorded if asked."""
+    """Requests until ``counter`` has no number left, each latency recorded if asked.
+
+    An error is kept in ``counter`` (which then hands out no more numbers).
+    """
     clock = time.perf_counter
     try:
         while True:
@@ -81,33 +84,76 @@ def _worker(
         counter.fail(exc)
 
 
-def _run_threads(
-    fetch: Callable[[], Body],
-    threads: int,
-    tickets: Tickets,
-    expected_size: int,
-    latencies: array[float] | None = None,
-) -> int:
-    """Run ``threads`` workers over ``tickets`` to the end; return the requests made.
+class _Pool:
+    """N threads that make the warm-up, wait, then make the measured requests.
 
-    Raises the first error a worker raised.
+    The same threads do both (as a thread pool would), so that a client keeping
+    state per thread (curl_cffi gives each thread a libcurl handle of its own, with
+    its connection) keeps it from the warm-up into the measurement. Between the two
+    phases every thread waits at ``gate`` twice: once the warm-up is over, and again
+    until the caller has taken its measurement's starting point and ``start`` hands
+    out the measured numbers. A thread that fails breaks the gate, so nobody waits
+    for it.
     """
-    counter = _Counter(tickets)
-    workers = [
-        threading.Thread(
-            target=_worker,
-            args=(fetch, counter, expected_size, latencies),
-            name=f"benchmark-worker-{number}",
-        )
-        for number in range(threads)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    if counter.error is not None:
-        raise counter.error
-    return tickets.count
+
+    def __init__(
+        self,
+        fetch: Callable[[], Body],
+        threads: int,
+        warmup: Tickets,
+        expected_size: int,
+        latencies: array[float],
+    ) -> None:
+        self.warmup = _Counter(warmup)
+        self.measured: _Counter | None = None
+        self.gate = threading.Barrier(threads + 1)
+        self.workers = [
+            threading.Thread(
+                target=self._work,
+                args=(fetch, expected_size, latencies),
+                name=f"benchmark-worker-{number}",
+            )
+            for number in range(threads)
+        ]
+        for worker in self.workers:
+            worker.start()
+
+    def _work(
+        self, fetch: Callable[[], Body], expected_size: int, latencies: array[float]
+    ) -> None:
+        _serve(fetch, self.warmup, expected_size, None)
+        if self.warmup.error is not None:
+            self.gate.abort()
+            return
+        try:
+            self.gate.wait()
+            self.gate.wait()
+        except threading.BrokenBarrierError:
+            return
+        assert self.measured is not None
+        _serve(fetch, self.measured, expected_size, latencies)
+
+    def warmed_up(self) -> None:
+        """Wait until every thread has finished the warm-up; raise its first error."""
+        try:
+            self.gate.wait()
+        except threading.BrokenBarrierError:
+            self.finish()
+            raise
+
+    def start(self, tickets: Tickets) -> None:
+        """Let the threads make the measured requests, numbered by ``tickets``."""
+        self.measured = _Counter(tickets)
+        self.gate.wait()
+
+    def finish(self) -> int:
+        """Wait for every thread; raise the first error, else return the requests made."""
+        for worker in self.workers:
+            worker.join()
+        for counter in (self.warmup, self.measured):
+            if counter is not None and counter.error is not None:
+                raise counter.error
+        return self.measured.tickets.count if self.measured is not None else 0
 
 
 def run_sync_threads(
@@ -121,21 +167,19 @@ def run_sync_threads(
     if params.concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     warmup = warmup_count(params)
+    latencies = latency_array(params.requests)
     session = spec.open(params.url)
     try:
-        _run_threads(session.fetch, params.concurrency, Tickets(warmup), params.expected_size)
-        latencies = latency_array(params.requests)
+        pool = _Pool(
+            session.fetch, params.concurrency, Tickets(warmup), params.expected_size, latencies
+        )
+        pool.warmed_up()
         gc.collect()
         if profiler is not None:
             profiler.enable()
         before = snapshot()
-        done = _run_threads(
-            session.fetch,
-            params.concurrency,
-            Tickets.measured(params),
-            params.expected_size,
-            latencies,
-        )
+        pool.start(Tickets.measured(params))
+        done = pool.finish()
         after = snapshot()
         if profiler is not None:
             profiler.disable()

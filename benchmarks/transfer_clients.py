@@ -13,7 +13,9 @@ client is opened) and checks the 204 of nginx, which reads and discards the body
 it returns the size sent.
 
 Openers take the URL and the body size (sync), or the URL, the pool size and the
-body size (async); ``workloads`` turns them into ordinary adapters.
+body size (async); ``workloads`` turns them into ordinary adapters. The adapters of
+niquests, pyreqwest, pycurl and curl_cffi are in ``transfer_peers``; the tables here
+hold every peer.
 """
 
 from __future__ import annotations
@@ -25,18 +27,27 @@ from .sessions import (
     ClientSpec,
     SyncSession,
     SyncTransferOpener,
+    check_real_urllib3,
     check_status,
     darter_async_specs,
 )
+from .transfer_bodies import CHUNK_SIZE, UPLOAD_STATUS, upload_body
+from .transfer_peers import (
+    ASYNC_DOWNLOAD_PEERS,
+    ASYNC_UPLOAD_PEERS,
+    SYNC_DOWNLOAD_PEERS,
+    SYNC_UPLOAD_PEERS,
+)
 
-CHUNK_SIZE = 64 * 1024
-UPLOAD_STATUS = 204
-_PATTERN = b"darter-benchmark-upload-0123456789\n"
-
-
-def upload_body(size: int) -> bytes:
-    """``size`` bytes of a repeating pattern (built before the measurement)."""
-    return (_PATTERN * (size // len(_PATTERN) + 1))[:size]
+__all__ = [
+    "ASYNC_DOWNLOAD_CLIENTS",
+    "ASYNC_UPLOAD_CLIENTS",
+    "CHUNK_SIZE",
+    "SYNC_DOWNLOAD_CLIENTS",
+    "SYNC_UPLOAD_CLIENTS",
+    "UPLOAD_STATUS",
+    "upload_body",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -78,6 +89,7 @@ def _download_httpx(url: str, size: int) -> SyncSession:
 def _download_requests(url: str, size: int) -> SyncSession:
     import requests
 
+    check_real_urllib3()
     session = requests.Session()
 
     def fetch() -> int:
@@ -94,6 +106,7 @@ def _download_requests(url: str, size: int) -> SyncSession:
 def _download_urllib3(url: str, size: int) -> SyncSession:
     import urllib3
 
+    check_real_urllib3()
     pool = urllib3.PoolManager(maxsize=1)
 
     def fetch() -> int:
@@ -145,6 +158,7 @@ def _upload_httpx(url: str, size: int) -> SyncSession:
 def _upload_requests(url: str, size: int) -> SyncSession:
     import requests
 
+    check_real_urllib3()
     session = requests.Session()
     body = upload_body(size)
 
@@ -159,6 +173,7 @@ def _upload_requests(url: str, size: int) -> SyncSession:
 def _upload_urllib3(url: str, size: int) -> SyncSession:
     import urllib3
 
+    check_real_urllib3()
     pool = urllib3.PoolManager(maxsize=1)
     body = upload_body(size)
 
@@ -311,23 +326,26 @@ def _sync_table(
     httpx: SyncTransferOpener,
     requests: SyncTransferOpener,
     urllib3: SyncTransferOpener,
+    peers: list[ClientSpec[SyncTransferOpener]],
 ) -> dict[str, ClientSpec[SyncTransferOpener]]:
-    return {
-        spec.name: spec
-        for spec in (
-            ClientSpec("darter", "darter", "darter", "darter.Client", darter),
-            ClientSpec("httpx", "httpx", "httpx", "httpx.Client", httpx),
-            ClientSpec("requests", "requests", "requests", "requests.Session", requests),
-            ClientSpec("urllib3", "urllib3", "urllib3", "urllib3.PoolManager", urllib3),
-        )
-    }
+    specs: list[ClientSpec[SyncTransferOpener]] = [
+        ClientSpec("darter", "darter", "darter", "darter.Client", darter),
+        ClientSpec("httpx", "httpx", "httpx", "httpx.Client", httpx),
+        ClientSpec("requests", "requests", "requests", "requests.Session", requests),
+        ClientSpec("urllib3", "urllib3", "urllib3", "urllib3.PoolManager", urllib3),
+        *peers,
+    ]
+    return {spec.name: spec for spec in specs}
 
 
 _DARTER_API = "darter.AsyncClient(backend={!r})"
 
 
 def _async_table(
-    direction: str, aiohttp: AsyncTransferOpener, httpx: AsyncTransferOpener
+    direction: str,
+    aiohttp: AsyncTransferOpener,
+    httpx: AsyncTransferOpener,
+    peers: list[ClientSpec[AsyncTransferOpener]],
 ) -> dict[str, ClientSpec[AsyncTransferOpener]]:
     specs = darter_async_specs(
         _DARTER_API, lambda backend, name: _darter_variant(direction, backend, name)
@@ -335,13 +353,20 @@ def _async_table(
     specs += [
         ClientSpec("aiohttp", "aiohttp", "aiohttp", "aiohttp.ClientSession", aiohttp, "asyncio"),
         ClientSpec("httpx", "httpx", "httpx", "httpx.AsyncClient", httpx, "asyncio"),
+        *peers,
     ]
     return {spec.name: spec for spec in specs}
 
 
 SYNC_DOWNLOAD_CLIENTS = _sync_table(
-    _download_darter, _download_httpx, _download_requests, _download_urllib3
+    _download_darter, _download_httpx, _download_requests, _download_urllib3, SYNC_DOWNLOAD_PEERS
 )
-SYNC_UPLOAD_CLIENTS = _sync_table(_upload_darter, _upload_httpx, _upload_requests, _upload_urllib3)
-ASYNC_DOWNLOAD_CLIENTS = _async_table("download", _download_aiohttp, _download_httpx_async)
-ASYNC_UPLOAD_CLIENTS = _async_table("upload", _upload_aiohttp, _upload_httpx_async)
+SYNC_UPLOAD_CLIENTS = _sync_table(
+    _upload_darter, _upload_httpx, _upload_requests, _upload_urllib3, SYNC_UPLOAD_PEERS
+)
+ASYNC_DOWNLOAD_CLIENTS = _async_table(
+    "download", _download_aiohttp, _download_httpx_async, ASYNC_DOWNLOAD_PEERS
+)
+ASYNC_UPLOAD_CLIENTS = _async_table(
+    "upload", _upload_aiohttp, _upload_httpx_async, ASYNC_UPLOAD_PEERS
+)

@@ -3,17 +3,16 @@
 wrk is a reference, not a peer: when it is missing the suite says so and goes on.
 Over https it does not check the server's certificate, and it offers the session of
 its previous connection when it reconnects (so it resumes TLS sessions).
-Its CPU time is the ``RUSAGE_CHILDREN`` delta around its run (the suite waits for no
-other child meanwhile), which includes its start-up, negligible for a C program.
+Its CPU time is measured as ``tools.run_tool`` says.
 """
 
 from __future__ import annotations
 
 import re
-import resource
-import shutil
 import subprocess
 from typing import Any
+
+from .tools import ToolError, find_tool, per_request, run_tool
 
 INSTALL_HINT = "sudo apt-get install -y wrk    (Debian/Ubuntu; the package is 'wrk')"
 
@@ -24,13 +23,13 @@ _RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
 _ERRORS = re.compile(r"^\s*(Non-2xx or 3xx responses|Socket errors):.*$", re.MULTILINE)
 
 
-class WrkError(RuntimeError):
+class WrkError(ToolError):
     """wrk failed, reported errors, or printed something this module cannot read."""
 
 
 def find_wrk() -> str | None:
     """The wrk binary on PATH, or None."""
-    return shutil.which("wrk")
+    return find_tool("wrk")
 
 
 def wrk_version(binary: str) -> str:
@@ -84,14 +83,9 @@ def run_wrk(
         *(part for header in headers for part in ("-H", header)),
         url,
     ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise WrkError(f"wrk exited with {done.returncode}:\n{done.stdout}{done.stderr}")
-    figures: dict[str, Any] = dict(parse_output(done.stdout))
-    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    output, cpu_s = run_tool(command, WrkError, timeout=120)
+    figures: dict[str, Any] = dict(parse_output(output))
     figures["cpu_s"] = cpu_s
-    figures["cpu_us_per_req"] = cpu_s / figures["requests"] * 1e6 if figures["requests"] else 0.0
+    figures["cpu_us_per_req"] = per_request(cpu_s, figures["requests"])
     figures["command"] = " ".join([*command[:-1], "URL"])
     return figures

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from benchmarks.cli import EXIT_MISSING, main
-from benchmarks.scenarios import ASYNC_PEERS
+from benchmarks.scenarios import ASYNC_PEERS, SYNC_PEERS
 
 
 def _load_only_results(folder: Path) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def test_unknown_scenario(capsys: pytest.CaptureFixture[str]) -> None:
 def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "darter, httpx, requests, urllib3" in out
+    assert ", ".join(SYNC_PEERS) in out
     assert ", ".join(ASYNC_PEERS) in out
     assert "async-concurrency (sweep): async-c1, async-c10, async-c100, async-c1000" in out
 
@@ -67,7 +67,7 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "| darter" in capsys.readouterr().out
     results = _load_only_results(tmp_path)
     clients = results["scenarios"]["sync-sequential"]["clients"]
-    assert set(clients) == {"darter", "httpx", "requests", "urllib3"}
+    assert list(clients) == list(SYNC_PEERS)
     for data in clients.values():
         assert len(data["runs"]) == 2
         for run in data["runs"]:
@@ -76,10 +76,12 @@ def test_tiny_run_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             assert run["latency_p50_us"] <= run["latency_p99_us"]
             assert run["server_connections"] == 1
             assert run["server_requests"] == 22
+            assert run["peak_rss_source"] == "VmHWM"
+            assert run["rss_before_client_kb"] <= run["peak_rss_kb"]
     # Each run in a process of its own, interleaved: every client's first repetition
     # ran before any client's second.
     runs = [run for data in clients.values() for run in data["runs"]]
-    assert len({run["pid"] for run in runs}) == 8
+    assert len({run["pid"] for run in runs}) == 2 * len(SYNC_PEERS)
     first = [run["sequence"] for run in runs if run["repetition"] == 1]
     second = [run["sequence"] for run in runs if run["repetition"] == 2]
     assert max(first) < min(second)
@@ -117,12 +119,25 @@ def test_every_async_peer_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert run["requests"] == 40
         assert run["warmup"] == 10  # at least one warm-up request per task
         # The pool holds 10 connections, opened during the warm-up and kept alive.
-        assert run["server_connections"] == 10, name
+        # pyreqwest's pool (hyper) races a new connection against a connection
+        # freed meanwhile and keeps whichever it gets: its count varies run to run
+        # (5 to 11 seen here).
+        if name == "pyreqwest":
+            assert run["server_connections"] >= 1, name
+        else:
+            assert run["server_connections"] == 10, name
         assert run["server_requests"] == 50
     loops = {name: data["loop"] for name, data in scenario["clients"].items()}
     assert loops["darter-uvloop"] == "uvloop"
     assert loops["darter-trio"] == loops["httpx-trio"] == "trio"
-    assert set(scenario["ratios"]["darter-asyncio"]) == {"aiohttp", "httpx", "httpx2"}
+    assert set(scenario["ratios"]["darter-asyncio"]) == {
+        "aiohttp",
+        "httpx",
+        "httpx2",
+        "niquests",
+        "pyreqwest",
+        "curl_cffi",
+    }
     assert set(scenario["ratios"]["darter-trio"]) == {"httpx-trio"}
 
 

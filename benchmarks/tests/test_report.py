@@ -258,6 +258,16 @@ def test_stem_names_the_selection(tmp_path: Path) -> None:
     assert report.load(json_path)["sweeps"]["async-concurrency"]["levels"] == [1, 10]
 
 
+def test_a_missing_reference_names_its_package() -> None:
+    results = _results([2000.0], wrk=False)
+    results["scenarios"]["sync-sequential"]["reference"].update(
+        name="h2load", label="h2load -c1 -m100", install="sudo apt-get install -y nghttp2-client"
+    )
+    text = report.render_markdown(report.add_summaries(results))
+    assert "h2load is not installed" in text
+    assert "(`sudo apt-get install -y nghttp2-client`)" in text
+
+
 def test_tls_sessions_resumed_are_noted_when_clients_reconnect() -> None:
     results = _async_results()
     clients = results["scenarios"]["async-c1"]["clients"]
@@ -272,3 +282,27 @@ def test_tls_sessions_resumed_are_noted_when_clients_reconnect() -> None:
     assert "resumed an earlier session" not in report.render_markdown(
         report.add_summaries(results)
     )
+
+
+def test_a_peak_rss_from_ru_maxrss_is_noted() -> None:
+    results = _results([2000.0])
+    text = report.render_markdown(report.add_summaries(results))
+    assert "ru_maxrss" not in text  # the figure's source unknown (older) or VmHWM
+    runs = results["scenarios"]["sync-sequential"]["clients"]["httpx"]["runs"]
+    runs[0]["peak_rss_source"] = "ru_maxrss"
+    text = report.render_markdown(report.add_summaries(results))
+    assert "Peak RSS read from `ru_maxrss`" in text
+    assert "suite that started the runner: httpx." in text
+
+
+def test_an_upload_that_did_not_arrive_whole_is_noted() -> None:
+    results = _results([2000.0])
+    scenario = results["scenarios"]["sync-sequential"]
+    scenario["body_size"] = 1000
+    for name, received in (("darter", 10**9), ("httpx", 250)):
+        for run in scenario["clients"][name]["runs"]:
+            run["server_upload_bytes"] = received
+    text = report.render_markdown(report.add_summaries(results))
+    note = text.split("did not reach the server whole")[1].split("\n")[0]
+    assert "httpx (" in note
+    assert "darter (" not in note

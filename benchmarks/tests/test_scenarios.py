@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from benchmarks.clients import ASYNC_CLIENTS, CLIENTS, find_spec
-from benchmarks.scenarios import ASYNC_PEERS, SCENARIOS, SWEEPS, Scenario, select
+from benchmarks.scenarios import (
+    ASYNC_PEERS,
+    SCENARIOS,
+    SWEEPS,
+    SYNC_PEERS,
+    CurlReference,
+    Scenario,
+    select,
+)
 from benchmarks.sessions import LOOPS, ClientSpec
 from benchmarks.workloads import WORKLOADS
 
@@ -21,12 +31,19 @@ def test_every_peer_has_an_adapter_for_its_workload(scenario: Scenario) -> None:
     assert scenario.quick_requests <= scenario.requests
     if scenario.wrk is not None:
         assert scenario.wrk.connections == scenario.concurrency
+    if scenario.h2load is not None:
+        assert scenario.h2load.connections * scenario.h2load.streams == scenario.concurrency
+    if scenario.curl is not None:
+        assert scenario.unit == "MB/s"
+        assert scenario.curl.upload == (scenario.workload.endswith("upload"))
+    assert scenario.reference is not None
 
 
 def test_sync_sequential_is_the_first_scenario() -> None:
     scenario = next(iter(SCENARIOS.values()))
     assert scenario.name == "sync-sequential"
-    assert scenario.peers == ("darter", "httpx", "requests", "urllib3")
+    assert scenario.peers == SYNC_PEERS
+    assert SYNC_PEERS[:4] == ("darter", "httpx", "requests", "urllib3")
     assert scenario.requests == 5_000
     assert scenario.body_size == 100
     assert scenario.wrk is not None
@@ -68,6 +85,11 @@ def test_async_adapters_name_their_loop() -> None:
             assert spec.loop in spec.requires
     assert ASYNC_CLIENTS["darter-anyio"].loop == "asyncio"
     assert ASYNC_CLIENTS["darter-uvloop"].api == "darter.AsyncClient(backend='asyncio')"
+
+
+def test_a_scenario_has_one_reference_at_most() -> None:
+    with pytest.raises(ValueError, match="more than one C reference"):
+        replace(SCENARIOS["sync-sequential"], curl=CurlReference())
 
 
 def test_select() -> None:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
-from benchmarks.resources import SMALL_SIZE, TWO_K_SIZE
+from benchmarks.resources import SMALL_SIZE, TWO_K_SIZE, UPLOAD_PATH
 from benchmarks.server import (
     NginxConfig,
     ServerCounters,
     ServerError,
     count_tls_sessions,
+    count_upload_bytes,
     find_nginx,
     free_port,
     parse_stub_status,
+    running_nginx,
 )
 
 STUB_STATUS = """Active connections: 3
@@ -92,3 +95,29 @@ def test_tls_session_counts() -> None:
     after = ServerCounters(accepted=21, requests=111, tls_connections=14, tls_resumed=10)
     # The readings go over plain HTTP: no TLS connection of theirs to leave out.
     assert after.since(before) == ServerCounters(10, 10, tls_connections=10, tls_resumed=9)
+
+
+def test_upload_is_answered_once_the_whole_body_is_read(nginx_binary: str) -> None:
+    """Half a body gets no answer; the rest gets 204, and the log counts every byte."""
+    size = 4 << 20
+    head = (
+        f"POST {UPLOAD_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n\r\n"
+    ).encode()
+    with running_nginx(nginx_binary) as server:
+        before = server.counters()
+        with socket.create_connection(("127.0.0.1", server.config.port), timeout=5) as sock:
+            sock.sendall(head + b"x" * (size // 2))
+            sock.settimeout(0.5)
+            with pytest.raises(TimeoutError):
+                sock.recv(1024)  # nginx is still reading
+            sock.settimeout(5)
+            sock.sendall(b"x" * (size - size // 2))
+            assert sock.recv(1024).startswith(b"HTTP/1.1 204 ")
+        seen = server.counters().since(before)
+    assert seen.requests == 1  # the mirror's subrequest is not counted
+    assert seen.upload_bytes == len(head) + size
+
+
+def test_upload_bytes_are_summed_from_the_log() -> None:
+    assert count_upload_bytes(b"") == 0
+    assert count_upload_bytes(b"100\n250\n") == 350

@@ -65,3 +65,43 @@ def test_a_failed_run_is_recorded_and_the_others_go_on(monkeypatch: pytest.Monke
     # Between two readings the fake server saw 11 connections, less the reading's own.
     assert data["clients"]["darter-asyncio"]["runs"][0]["server_connections"] == 10
     assert suite.failed_runs({"scenarios": {"async-c10": data}}) == 2
+
+
+def test_the_reference_runs_once_per_repetition_after_the_peers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[Any, ...]] = []
+    figures = {"req_per_s": 3.0, "mb_per_s": 99.0, "cpu_us_per_req": 1.0, "latency_p50_us": 1.0}
+
+    def fake_runner(scenario: Any, client: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        calls.append(("runner", client))
+        return {"client": client, "requests": 2, **figures}
+
+    def fake_reference(reference: Any, binary: str, url: str, *args: Any) -> dict[str, Any]:
+        calls.append(("reference", binary, url, *args))
+        return dict(figures)
+
+    monkeypatch.setattr(suite, "run_runner", fake_runner)
+    monkeypatch.setattr(suite, "run_reference", fake_reference)
+    scenario = SCENARIOS["upload-sync"]
+    options = suite.SuiteOptions(
+        scenarios=[scenario],
+        nginx="nginx",
+        pinning=Pinning("off", None, None, "test"),
+        quick=True,
+        repetitions=2,
+        clients=["darter"],
+        references={"curl": "curl"},
+    )
+    data = suite._measure_scenario(scenario, FakeServer(), options)  # type: ignore[arg-type]
+    url = FakeServer.base_url + scenario.path
+    transfer = ("reference", "curl", url, 1.0, scenario.size(quick=True), 2, 1)
+    assert calls == [("runner", "darter"), transfer] * 2
+    reference = data["reference"]
+    assert reference["name"] == "curl"
+    assert reference["label"] == "curl --data-binary @FILE -o /dev/null"
+    assert reference["available"]
+    assert reference["seconds"] is None
+    assert reference["transfers"] == 2
+    assert reference["install"] == "sudo apt-get install -y curl"
+    assert len(reference["runs"]) == 2

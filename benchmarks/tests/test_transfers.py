@@ -59,6 +59,8 @@ def test_every_transfer_peer_end_to_end(nginx_binary: str, name: str) -> None:
             assert figures.requests == 2, client
             assert figures.wall_s > 0, client
             assert seen.requests == 3, client
+            if scenario.path == UPLOAD_PATH:  # every body read whole by nginx
+                assert seen.upload_bytes >= 3 * size, client
             record = figures_to_record(figures, size)
             assert record["mb_per_s"] == pytest.approx(2 * size / figures.wall_s / 1e6)
 
@@ -117,12 +119,22 @@ def test_report_shows_mb_per_s_and_the_ratio() -> None:
                     "darter": {"runs": [_run("darter", 3000.0)]},
                     "urllib3": {"runs": [_run("urllib3", 2000.0)]},
                 },
-                "reference": None,
+                "reference": {
+                    "name": "curl",
+                    "label": "curl -o /dev/null",
+                    "available": True,
+                    "version": "curl 7.88.1",
+                    "seconds": None,
+                    "transfers": 3,
+                    "runs": [_run("curl", 6000.0)],
+                },
             }
         },
     }
     text = render_markdown(add_summaries(results))
     assert "| client | MB/s median [min-max] |" in text
     assert "| 3,000 [3,000-3,000] |" in text
+    assert "| *reference (C):* `curl -o /dev/null`, 3 transfers | 6,000 [6,000-6,000] |" in text
     assert "| comparison | MB/s ratio | CPU/request ratio |" in text
     assert "| darter vs urllib3 | 1.50x | 1.00x |" in text
+    assert "| darter vs curl -o /dev/null (C ceiling) | 0.50x | 1.00x |" in text
