@@ -14,6 +14,7 @@ from benchmarks.report import add_summaries, render_markdown
 from benchmarks.resources import SMALL_PATH, SMALL_SIZE
 from benchmarks.scenarios import SCENARIOS, SYNC_PEERS
 from benchmarks.server import running_nginx
+from benchmarks.tests.results_data import results_file
 from benchmarks.workloads import WORKLOADS
 
 CONNECT = ("connect-plain", "connect-tls")
@@ -107,20 +108,8 @@ def _run(client: str, rate: float, connections: int) -> dict[str, Any]:
 
 
 def test_report_shows_connections_per_second_and_reused_connections() -> None:
-    results: dict[str, Any] = {
-        "schema": 2,
-        "created": "2025-01-02T03:04:05+00:00",
-        "mode": "quick",
-        "machine": {
-            "python": "3.11.0",
-            "implementation": "CPython",
-            "platform": "Linux",
-            "cpu_model": "test CPU",
-            "cpu_count": 2,
-            "load_average_before": [0.1, 0.1, 0.1],
-        },
-        "pinning": {"mode": "off", "server_cpu": None, "client_cpu": None, "reason": "test"},
-        "scenarios": {
+    results = results_file(
+        {
             "connect-plain": {
                 "description": "each GET on a new connection",
                 "unit": "connections/s",
@@ -136,7 +125,8 @@ def test_report_shows_connections_per_second_and_reused_connections() -> None:
                 "reference": None,
             }
         },
-    }
+        mode="quick",
+    )
     text = render_markdown(add_summaries(results))
     assert "| client | connections/s median [min-max] |" in text
     assert "| darter vs urllib3 | 2.00x | 0.50x |" in text

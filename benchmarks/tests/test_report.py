@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from benchmarks import report
+from benchmarks.tests.results_data import results_file
 
 
 def _record(client: str, req_per_s: float, cpu_us: float) -> dict[str, Any]:
@@ -26,22 +27,8 @@ def _record(client: str, req_per_s: float, cpu_us: float) -> dict[str, Any]:
 
 
 def _results(darter_rates: list[float], wrk: bool = True) -> dict[str, Any]:
-    return {
-        "schema": 1,
-        "created": "2025-01-02T03:04:05+00:00",
-        "command": "python -m benchmarks run",
-        "mode": "full",
-        "machine": {
-            "python": "3.11.0",
-            "implementation": "CPython",
-            "platform": "Linux",
-            "cpu_model": "test CPU",
-            "cpu_count": 2,
-            "load_average_before": [0.1, 0.1, 0.1],
-        },
-        "pinning": {"mode": "split", "server_cpu": 1, "client_cpu": 0, "reason": ""},
-        "server": {"name": "nginx", "version": "1.22.1"},
-        "scenarios": {
+    return results_file(
+        {
             "sync-sequential": {
                 "description": "sequential GET",
                 "workload": "sync-sequential",
@@ -77,7 +64,11 @@ def _results(darter_rates: list[float], wrk: bool = True) -> dict[str, Any]:
                 },
             }
         },
-    }
+        schema=1,
+        pinning={"mode": "split", "server_cpu": 1, "client_cpu": 0, "reason": ""},
+        command="python -m benchmarks run",
+        server={"name": "nginx", "version": "1.22.1"},
+    )
 
 
 def test_summaries_and_ratios() -> None:

@@ -14,6 +14,7 @@ from benchmarks.runner import figures_to_record
 from benchmarks.scenarios import SCENARIOS, select
 from benchmarks.server import running_nginx
 from benchmarks.sessions import BadResponse
+from benchmarks.tests.results_data import results_file
 from benchmarks.transfer_clients import upload_body
 from benchmarks.workloads import WORKLOADS, run_sync_transfer
 
@@ -94,20 +95,8 @@ def _run(client: str, mb_per_s: float) -> dict[str, Any]:
 
 
 def test_report_shows_mb_per_s_and_the_ratio() -> None:
-    results: dict[str, Any] = {
-        "schema": 2,
-        "created": "2025-01-02T03:04:05+00:00",
-        "mode": "full",
-        "machine": {
-            "python": "3.11.0",
-            "implementation": "CPython",
-            "platform": "Linux",
-            "cpu_model": "test CPU",
-            "cpu_count": 2,
-            "load_average_before": [0.1, 0.1, 0.1],
-        },
-        "pinning": {"mode": "off", "server_cpu": None, "client_cpu": None, "reason": "test"},
-        "scenarios": {
+    results = results_file(
+        {
             "download-sync": {
                 "description": "streamed GET",
                 "body_size": 256 << 20,
@@ -129,8 +118,8 @@ def test_report_shows_mb_per_s_and_the_ratio() -> None:
                     "runs": [_run("curl", 6000.0)],
                 },
             }
-        },
-    }
+        }
+    )
     text = render_markdown(add_summaries(results))
     assert "| client | MB/s median [min-max] |" in text
     assert "| 3,000 [3,000-3,000] |" in text
