@@ -92,22 +92,26 @@ def test_the_same_threads_warm_up_and_measure() -> None:
     assert len(set(client.threads)) == 4
 
 
-def test_a_failing_warm_up_fails_the_run() -> None:
-    client = FakeClient(fail_after=2)
-    params = MeasureParams("http://x/", 100, 20, len(BODY), concurrency=4)
+@pytest.mark.parametrize(
+    ("fail_after", "requests", "warmup", "most_made"),
+    [
+        pytest.param(2, 100, 20, 20, id="in-the-warm-up"),
+        pytest.param(20, 1_000, 0, 100, id="measuring-and-stops-the-others"),
+    ],
+)
+def test_a_failing_thread_fails_the_run(
+    fail_after: int, requests: int, warmup: int, most_made: int
+) -> None:
+    """An error in any thread, warming up or measuring, ends the run and closes the client.
+
+    The other threads stop soon after: far fewer requests are made than asked.
+    """
+    client = FakeClient(fail_after=fail_after)
+    params = MeasureParams("http://x/", requests, warmup, len(BODY), concurrency=4)
     with pytest.raises(ConnectionError, match="boom"):
         run_sync_threads(_spec(client), params)
     assert client.closed
-    assert client.requests < 20
-
-
-def test_a_failing_thread_fails_the_run_and_stops_the_others() -> None:
-    client = FakeClient(fail_after=20)
-    params = MeasureParams("http://x/", 1_000, 0, len(BODY), concurrency=4)
-    with pytest.raises(ConnectionError, match="boom"):
-        run_sync_threads(_spec(client), params)
-    assert client.closed
-    assert client.requests < 100
+    assert client.requests < most_made
 
 
 def test_a_wrong_body_invalidates_the_run() -> None:
