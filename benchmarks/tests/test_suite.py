@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from benchmarks import suite
 from benchmarks.cpus import Pinning
-from benchmarks.scenarios import SCENARIOS
+from benchmarks.scenarios import SCENARIOS, Scenario
 from benchmarks.server import ServerCounters
 
 
@@ -28,6 +29,24 @@ class FakeServer:
         return self.base_url + path
 
 
+def _measure(
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: Scenario,
+    runner: Callable[..., dict[str, Any]],
+    **options: Any,
+) -> dict[str, Any]:
+    """Measure ``scenario`` twice, unpinned, against a ``FakeServer``, with ``runner`` in."""
+    monkeypatch.setattr(suite, "run_runner", runner)
+    settings = suite.SuiteOptions(
+        scenarios=[scenario],
+        nginx="nginx",
+        pinning=Pinning("off", None, None, "test"),
+        repetitions=2,
+        **options,
+    )
+    return suite._measure_scenario(scenario, FakeServer(), settings)  # type: ignore[arg-type]
+
+
 def test_a_failed_run_is_recorded_and_the_others_go_on(monkeypatch: pytest.MonkeyPatch) -> None:
     def fake_runner(scenario: Any, client: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if client == "httpx":
@@ -43,18 +62,14 @@ def test_a_failed_run_is_recorded_and_the_others_go_on(monkeypatch: pytest.Monke
             "latency_p50_us": 1.0,
         }
 
-    monkeypatch.setattr(suite, "run_runner", fake_runner)
-    scenario = SCENARIOS["async-c10"]
-    options = suite.SuiteOptions(
-        scenarios=[scenario],
-        nginx="nginx",
-        pinning=Pinning("off", None, None, "test"),
-        repetitions=2,
+    data = _measure(
+        monkeypatch,
+        SCENARIOS["async-c10"],
+        fake_runner,
         requests=10,
         warmup=0,
         clients=["darter-asyncio", "httpx"],
     )
-    data = suite._measure_scenario(scenario, FakeServer(), options)  # type: ignore[arg-type]
     assert [run["repetition"] for run in data["clients"]["darter-asyncio"]["runs"]] == [1, 2]
     assert data["clients"]["httpx"]["runs"] == []
     assert [(f["client"], f["repetition"]) for f in data["failures"]] == [
@@ -81,19 +96,16 @@ def test_the_reference_runs_once_per_repetition_after_the_peers(
         calls.append(("reference", binary, url, *args))
         return dict(figures)
 
-    monkeypatch.setattr(suite, "run_runner", fake_runner)
     monkeypatch.setattr(suite, "run_reference", fake_reference)
     scenario = SCENARIOS["upload-sync"]
-    options = suite.SuiteOptions(
-        scenarios=[scenario],
-        nginx="nginx",
-        pinning=Pinning("off", None, None, "test"),
+    data = _measure(
+        monkeypatch,
+        scenario,
+        fake_runner,
         quick=True,
-        repetitions=2,
         clients=["darter"],
         references={"curl": "curl"},
     )
-    data = suite._measure_scenario(scenario, FakeServer(), options)  # type: ignore[arg-type]
     url = FakeServer.base_url + scenario.path
     transfer = ("reference", "curl", url, 1.0, scenario.size(quick=True), 2, 1)
     assert calls == [("runner", "darter"), transfer] * 2
