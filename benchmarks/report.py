@@ -358,8 +358,7 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
         )
         notes.append(f"Failed runs, not counted: {listed}.")
     left_out = scenario.get("left_out") or []
-    if left_out:
-        notes.append(f"Not measured in this run: {', '.join(left_out)}.")
+    notes += _listing_note("Not measured in this run", left_out)
     short = []
     pool = int(scenario.get("concurrency", 1))
     churn = []
@@ -379,22 +378,27 @@ def _render_notes(scenario: Mapping[str, Any]) -> list[str]:
                 else ""
             )
             churn.append(f"{client} ({connections['median']:,.0f}{most})")
-    if short:
-        notes.append(
-            f"Cut short by the time limit (median requests made per run, out of "
-            f"{scenario['requests']:,}): {', '.join(short)}."
-        )
-    if churn:
-        notes.append(
-            f"Opened more connections than the {_plural(pool, 'connection')} the work "
-            f"needs (per run, warm-up included: median, and the most): {', '.join(churn)}."
-        )
+    notes += _listing_note(
+        f"Cut short by the time limit (median requests made per run, out of "
+        f"{scenario['requests']:,})",
+        short,
+    )
+    notes += _listing_note(
+        f"Opened more connections than the {_plural(pool, 'connection')} the work "
+        "needs (per run, warm-up included: median, and the most)",
+        churn,
+    )
     if per_request:
         notes += _reuse_note(scenario)
     notes += _tls_resumption_note(scenario)
     notes += _rss_source_note(scenario)
     notes += _short_upload_note(scenario)
     return [line for note in notes for line in (note, "")]
+
+
+def _listing_note(lead: str, items: list[str]) -> list[str]:
+    """``lead: a, b, c.`` as the one note in a list, or no note when ``items`` is empty."""
+    return [f"{lead}: {', '.join(items)}."] if items else []
 
 
 def _short_upload_note(scenario: Mapping[str, Any]) -> list[str]:
@@ -412,12 +416,11 @@ def _short_upload_note(scenario: Mapping[str, Any]) -> list[str]:
             if received is not None and received < expected:
                 short.append(f"{client} ({received / expected:.0%})")
                 break
-    if not short:
-        return []
-    return [
+    return _listing_note(
         "Uploads that did not reach the server whole (bytes nginx read, as a share of "
-        f"the bodies of a run; their MB/s is not what they sent): {', '.join(short)}."
-    ]
+        "the bodies of a run; their MB/s is not what they sent)",
+        short,
+    )
 
 
 def _rss_source_note(scenario: Mapping[str, Any]) -> list[str]:
@@ -431,12 +434,11 @@ def _rss_source_note(scenario: Mapping[str, Any]) -> list[str]:
         for client, data in scenario["clients"].items()
         if any(run.get("peak_rss_source", VMHWM) != VMHWM for run in data["runs"])
     ]
-    if not inherited:
-        return []
-    return [
+    return _listing_note(
         "Peak RSS read from `ru_maxrss` (no `/proc/self/status` here), which starts "
-        f"from the peak of the suite that started the runner: {', '.join(inherited)}."
-    ]
+        "from the peak of the suite that started the runner",
+        inherited,
+    )
 
 
 def _reuse_note(scenario: Mapping[str, Any]) -> list[str]:
@@ -455,12 +457,11 @@ def _reuse_note(scenario: Mapping[str, Any]) -> list[str]:
         if short:
             fewest = min(run["server_connections"] for run in short)
             reused.append(f"{client} (as few as {fewest:,})")
-    if not reused:
-        return []
-    return [
+    return _listing_note(
         "Sent more than one request on a connection, where every request should have "
-        f"opened a connection of its own (connections per run): {', '.join(reused)}."
-    ]
+        "opened a connection of its own (connections per run)",
+        reused,
+    )
 
 
 def _tls_resumption_note(scenario: Mapping[str, Any]) -> list[str]:
