@@ -58,6 +58,10 @@ def _receive_buffer() -> memoryview:
     return view
 
 
+#: Writes larger than this are handed to the transport in slices of this size.
+WRITE_SLICE_SIZE = 256 * 1024
+
+
 class _ClientProtocol(asyncio.BufferedProtocol):
     """Collects what arrives and wakes the one reader waiting for it."""
 
@@ -221,6 +225,30 @@ class AsyncioStream(AsyncNetworkStream):
         waiter.set_exception(ReadTimeout("No data received within the read timeout."))
 
     async def write(self, data: bytes, timeout: float | None = None) -> None:
+        if len(data) <= WRITE_SLICE_SIZE:
+            await self._write_once(data, timeout)
+            return
+        # A large write is handed to the transport a slice at a time. Given at
+        # once, it would be copied into the transport's buffer, and (Python 3.11's
+        # selector transport) every send would then shift what is left of it:
+        # quadratic in the size.
+        view = memoryview(data)
+        sock = self._transport.get_extra_info("socket")
+        for start in range(0, len(view), WRITE_SLICE_SIZE):
+            if start and sock is not None and socket_is_readable(sock):
+                await self._let_the_loop_read()
+            await self._write_once(view[start : start + WRITE_SLICE_SIZE], timeout)
+
+    @staticmethod
+    async def _let_the_loop_read() -> None:
+        """Let the loop read what waits on the socket before the next send: a server
+        that answered early (a 413, say) and closed would make that send fail and
+        the transport close before its response was read. A task resumes before the
+        loop's event callbacks of the same turn, so it takes two turns."""
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    async def _write_once(self, data: bytes | memoryview, timeout: float | None) -> None:
         protocol = self._protocol
         if protocol.eof and self._transport.is_closing():
             raise WriteError("Writing to the connection failed: it is closed.")
