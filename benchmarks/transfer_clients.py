@@ -20,6 +20,8 @@ hold every peer.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .async_clients import TIMEOUT_S
 from .sessions import (
     AsyncSession,
@@ -54,36 +56,30 @@ __all__ = [
 # sync downloads
 
 
-def _download_darter(url: str, size: int) -> SyncSession:
-    import darter
-
-    client = darter.Client()
+def _stream_session(client: Any, url: str, name: str) -> SyncSession:
+    """The download session of an httpx-like sync client (darter, httpx)."""
 
     def fetch() -> int:
         received = 0
         with client.stream("GET", url) as response:
-            check_status(response.status_code, "darter")
+            check_status(response.status_code, name)
             for chunk in response.iter_bytes():
                 received += len(chunk)
         return received
 
     return SyncSession(fetch, client.close)
+
+
+def _download_darter(url: str, size: int) -> SyncSession:
+    import darter
+
+    return _stream_session(darter.Client(), url, "darter")
 
 
 def _download_httpx(url: str, size: int) -> SyncSession:
     import httpx
 
-    client = httpx.Client()
-
-    def fetch() -> int:
-        received = 0
-        with client.stream("GET", url) as response:
-            check_status(response.status_code, "httpx")
-            for chunk in response.iter_bytes():
-                received += len(chunk)
-        return received
-
-    return SyncSession(fetch, client.close)
+    return _stream_session(httpx.Client(), url, "httpx")
 
 
 def _download_requests(url: str, size: int) -> SyncSession:
@@ -127,32 +123,28 @@ def _download_urllib3(url: str, size: int) -> SyncSession:
 # sync uploads
 
 
-def _upload_darter(url: str, size: int) -> SyncSession:
-    import darter
-
-    client = darter.Client()
+def _post_session(client: Any, url: str, size: int, name: str) -> SyncSession:
+    """The upload session of an httpx-like sync client (darter, httpx)."""
     body = upload_body(size)
 
     def fetch() -> int:
         response = client.post(url, content=body)
-        check_status(response.status_code, "darter", UPLOAD_STATUS)
+        check_status(response.status_code, name, UPLOAD_STATUS)
         return len(body)
 
     return SyncSession(fetch, client.close)
+
+
+def _upload_darter(url: str, size: int) -> SyncSession:
+    import darter
+
+    return _post_session(darter.Client(), url, size, "darter")
 
 
 def _upload_httpx(url: str, size: int) -> SyncSession:
     import httpx
 
-    client = httpx.Client()
-    body = upload_body(size)
-
-    def fetch() -> int:
-        response = client.post(url, content=body)
-        check_status(response.status_code, "httpx", UPLOAD_STATUS)
-        return len(body)
-
-    return SyncSession(fetch, client.close)
+    return _post_session(httpx.Client(), url, size, "httpx")
 
 
 def _upload_requests(url: str, size: int) -> SyncSession:
@@ -196,13 +188,8 @@ def _darter_async(pool_size: int, backend: str) -> object:
     return darter.AsyncClient(backend=backend, limits=limits, timeout=TIMEOUT_S)
 
 
-async def _download_darter_async(
-    url: str, pool_size: int, size: int, backend: str, name: str
-) -> AsyncSession:
-    import darter
-
-    client = _darter_async(pool_size, backend)
-    assert isinstance(client, darter.AsyncClient)
+def _async_stream_session(client: Any, url: str, name: str) -> AsyncSession:
+    """The download session of an httpx-like async client (darter, httpx)."""
 
     async def fetch() -> int:
         received = 0
@@ -215,13 +202,8 @@ async def _download_darter_async(
     return AsyncSession(fetch, client.aclose)
 
 
-async def _upload_darter_async(
-    url: str, pool_size: int, size: int, backend: str, name: str
-) -> AsyncSession:
-    import darter
-
-    client = _darter_async(pool_size, backend)
-    assert isinstance(client, darter.AsyncClient)
+def _async_post_session(client: Any, url: str, size: int, name: str) -> AsyncSession:
+    """The upload session of an httpx-like async client (darter, httpx)."""
     body = upload_body(size)
 
     async def fetch() -> int:
@@ -230,6 +212,18 @@ async def _upload_darter_async(
         return len(body)
 
     return AsyncSession(fetch, client.aclose)
+
+
+async def _download_darter_async(
+    url: str, pool_size: int, size: int, backend: str, name: str
+) -> AsyncSession:
+    return _async_stream_session(_darter_async(pool_size, backend), url, name)
+
+
+async def _upload_darter_async(
+    url: str, pool_size: int, size: int, backend: str, name: str
+) -> AsyncSession:
+    return _async_post_session(_darter_async(pool_size, backend), url, size, name)
 
 
 def _darter_variant(direction: str, backend: str, name: str) -> AsyncTransferOpener:
@@ -286,35 +280,11 @@ def _httpx_async(pool_size: int) -> object:
 
 
 async def _download_httpx_async(url: str, pool_size: int, size: int) -> AsyncSession:
-    import httpx
-
-    client = _httpx_async(pool_size)
-    assert isinstance(client, httpx.AsyncClient)
-
-    async def fetch() -> int:
-        received = 0
-        async with client.stream("GET", url) as response:
-            check_status(response.status_code, "httpx")
-            async for chunk in response.aiter_bytes():
-                received += len(chunk)
-        return received
-
-    return AsyncSession(fetch, client.aclose)
+    return _async_stream_session(_httpx_async(pool_size), url, "httpx")
 
 
 async def _upload_httpx_async(url: str, pool_size: int, size: int) -> AsyncSession:
-    import httpx
-
-    client = _httpx_async(pool_size)
-    assert isinstance(client, httpx.AsyncClient)
-    body = upload_body(size)
-
-    async def fetch() -> int:
-        response = await client.post(url, content=body)
-        check_status(response.status_code, "httpx", UPLOAD_STATUS)
-        return len(body)
-
-    return AsyncSession(fetch, client.aclose)
+    return _async_post_session(_httpx_async(pool_size), url, size, "httpx")
 
 
 # ---------------------------------------------------------------------------
