@@ -365,7 +365,13 @@ class HTTP2Connection:
                     waiter.set()
                 waiters.clear()
             else:
-                waiters.pop(next(iter(waiters))).set()
+                self._wake_next_reader()
+
+    def _wake_next_reader(self) -> None:
+        """Wake the request that has waited longest for its stream: it reads next.
+        Called with the state lock held, when nobody reads and someone waits."""
+        waiters = self._stream_waiters
+        waiters.pop(next(iter(waiters))).set()
 
     def _forget_waiter(self, stream_id: int | None, waiter: SyncEvent) -> None:
         """A waiting request gave up (cancelled, say): if it had been chosen to read
@@ -378,10 +384,8 @@ class HTTP2Connection:
             elif self._stream_waiters.get(stream_id) is waiter:
                 del self._stream_waiters[stream_id]
                 return
-            if self._reading or not self._stream_waiters:
-                return
-            waiters = self._stream_waiters
-            waiters.pop(next(iter(waiters))).set()
+            if not self._reading and self._stream_waiters:
+                self._wake_next_reader()
 
     def _failure(self) -> BaseException | None:
         """The error that broke the connection, if any."""
